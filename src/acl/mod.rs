@@ -1,0 +1,1 @@
+//! ACL and identity engine: SDDL, effective access, IIS identities.

@@ -1,0 +1,1 @@
+//! IIS configuration engine: effective configuration for any site, application and path.

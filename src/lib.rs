@@ -5,5 +5,6 @@
 //! model ([`iis`], [`acl`]) → [`rules`] → findings → [`report`].
 
 pub mod acl;
+pub mod collect;
 pub mod iis;
 pub mod snapshot;

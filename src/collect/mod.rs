@@ -1,0 +1,13 @@
+//! The sweep side: what runs on each host and how it gets there.
+//!
+//! [`COLLECTOR_SCRIPT`] is the one PowerShell script every host runs; it prints one snapshot
+//! JSON document. [`delivery`] describes the two ways the script reaches a host (stdin or staged
+//! chunks) — the simulator recognises exactly these shapes.
+
+pub mod delivery;
+
+/// The collector, embedded at build time. PowerShell 5.1 syntax, no modules.
+pub const COLLECTOR_SCRIPT: &str = include_str!("collector.ps1");
+
+/// The collector's version, as printed in `host.collector_version`.
+pub const COLLECTOR_VERSION: &str = "1";

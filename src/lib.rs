@@ -7,4 +7,5 @@
 pub mod acl;
 pub mod collect;
 pub mod iis;
+pub mod sim;
 pub mod snapshot;

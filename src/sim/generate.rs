@@ -1,0 +1,1 @@
+//! Fleet generator: realistic host snapshots with planted misconfigurations and an answer key.

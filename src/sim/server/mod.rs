@@ -1,0 +1,1 @@
+//! WS-Management server: WinRS cmd shell, Basic and NTLM auth, faults.

@@ -5,7 +5,13 @@
 //! model ([`iis`], [`acl`]) → [`rules`] → findings → [`report`].
 
 pub mod acl;
+pub mod analyze;
 pub mod collect;
+pub mod commands;
 pub mod iis;
+pub mod input;
+pub mod report;
+pub mod rules;
+pub mod schema;
 pub mod sim;
 pub mod snapshot;

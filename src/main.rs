@@ -1,1 +1,227 @@
-fn main(){}
+//! The `iis-sweep` command line: parses arguments, calls the library, maps outcomes to exit
+//! codes (0 clean, 1 findings, 2 usage or input error, 3 hosts not evaluated).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use iis_sweep::commands::{self, FailOn, Outcome};
+use iis_sweep::report::{Format, OutputOptions};
+use iis_sweep::rules::settings::RuleSettings;
+
+/// Finds the configuration causes of IIS 401 Unauthorized responses and audits authentication
+/// hygiene, on one host or a fleet of thousands.
+#[derive(Parser, Debug)]
+#[command(name = "iis-sweep", version, about, long_about = None, max_term_width = 100)]
+struct Cli {
+    /// Print less: errors only.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print more (-v info, -vv debug, -vvv trace). Secrets are never printed.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Evaluate snapshots or applicationHost.config files offline and write reports.
+    Check(CheckArgs),
+    /// List the rules, or print one rule's documentation.
+    Rules(RulesArgs),
+    /// Print the collector script (run it on a host, hand its JSON to `check`).
+    Collector,
+    /// Work with the HTML report templates.
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+    /// Print a JSON Schema: `snapshot` or `report`.
+    Schema {
+        #[arg(value_parser = ["snapshot", "report"])]
+        which: String,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct OutputArgs {
+    /// Directory the reports are written to.
+    #[arg(long, default_value = "iis-sweep-report")]
+    out: PathBuf,
+    /// Report formats, comma-separated: json, html.
+    #[arg(long, default_value = "json,html", value_parser = parse_formats)]
+    format: FormatList,
+    /// Directory of report templates overriding the built-in ones (see `templates export`).
+    #[arg(long)]
+    templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+struct FormatList(Vec<Format>);
+
+fn parse_formats(s: &str) -> Result<FormatList, String> {
+    Format::parse_list(s).map(FormatList)
+}
+
+#[derive(Args, Debug, Clone)]
+struct PolicyArgs {
+    /// Lowest severity that makes the exit code 1 (info, low, medium, high, critical), or
+    /// `none` to always exit 0.
+    #[arg(long, default_value = "high")]
+    fail_on: FailOn,
+    /// Rule settings and waivers (TOML).
+    #[arg(long, value_name = "FILE")]
+    rules_config: Option<PathBuf>,
+    /// A previous report.json: mark findings new or unchanged and list resolved ones.
+    #[arg(long, value_name = "REPORT")]
+    baseline: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// Snapshot files, directories of them, or applicationHost.config files.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+#[derive(Args, Debug)]
+struct RulesArgs {
+    /// A rule code or name: print its documentation.
+    rule: Option<String>,
+    /// Output format: table, json or markdown.
+    #[arg(long, default_value = "table", value_parser = ["table", "json", "markdown"])]
+    format: String,
+}
+
+#[derive(Subcommand, Debug)]
+enum TemplatesCommand {
+    /// Write the built-in templates to DIR for editing; use them with `--templates DIR`.
+    Export { dir: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.quiet, cli.verbose);
+    match run(cli.command) {
+        Ok(outcome) => ExitCode::from(outcome as u8),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(Outcome::Usage as u8)
+        }
+    }
+}
+
+fn init_logging(quiet: bool, verbose: u8) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (_, 0) => "warn",
+        (_, 1) => "info",
+        (_, 2) => "debug",
+        _ => "trace",
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("IIS_SWEEP_LOG").unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new(format!(
+                "iis_sweep={level},iis_sweep_cli={level},warn"
+            ))
+        });
+    let color = std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(color)
+        .with_target(false)
+        .without_time()
+        .init();
+}
+
+fn settings(policy: &PolicyArgs) -> anyhow::Result<RuleSettings> {
+    match &policy.rules_config {
+        Some(p) => RuleSettings::load(p),
+        None => Ok(RuleSettings::default()),
+    }
+}
+
+fn output(o: &OutputArgs) -> OutputOptions {
+    OutputOptions {
+        out_dir: o.out.clone(),
+        formats: o.format.0.clone(),
+        templates: o.templates.clone(),
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<Outcome> {
+    match command {
+        Command::Check(a) => {
+            let opts = commands::check::CheckOptions {
+                paths: a.paths,
+                output: output(&a.output),
+                settings: settings(&a.policy)?,
+                fail_on: a.policy.fail_on,
+                baseline: a.policy.baseline,
+            };
+            let (outcome, report) = commands::check::run(&opts)?;
+            print_summary(&report, &opts.output);
+            Ok(outcome)
+        }
+        Command::Rules(a) => {
+            commands::rules::run(a.rule.as_deref(), &a.format)?;
+            Ok(Outcome::Clean)
+        }
+        Command::Collector => {
+            print!("{}", iis_sweep::collect::COLLECTOR_SCRIPT);
+            Ok(Outcome::Clean)
+        }
+        Command::Templates(TemplatesCommand::Export { dir }) => {
+            std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+            for (name, text) in iis_sweep::report::html::TEMPLATES {
+                let p = dir.join(name);
+                std::fs::write(&p, text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                println!("{}", p.display());
+            }
+            Ok(Outcome::Clean)
+        }
+        Command::Schema { which } => {
+            println!("{}", iis_sweep::schema::json_schema(&which)?);
+            Ok(Outcome::Clean)
+        }
+    }
+}
+
+/// The one-paragraph summary printed after a run, on stdout.
+fn print_summary(report: &iis_sweep::report::Report, out: &OutputOptions) {
+    let t = &report.totals;
+    let statuses: Vec<String> = t
+        .hosts_by_status
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect();
+    let sev: Vec<String> = ["critical", "high", "medium", "low", "info"]
+        .iter()
+        .filter_map(|s| t.by_severity.get(*s).map(|n| format!("{n} {s}")))
+        .collect();
+    println!(
+        "{} hosts ({}); {} findings{}{}",
+        t.hosts,
+        statuses.join(", "),
+        t.findings,
+        if sev.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", sev.join(", "))
+        },
+        if t.waived > 0 {
+            format!("; {} waived", t.waived)
+        } else {
+            String::new()
+        }
+    );
+    for f in &out.formats {
+        println!("wrote {}", out.out_dir.join(f.file_name()).display());
+    }
+}

@@ -71,7 +71,10 @@ impl CommandLine {
 
 /// Base64 of the UTF-16LE encoding of `script`, as `-EncodedCommand` expects.
 pub fn encode_command(script: &str) -> String {
-    let bytes: Vec<u8> = script.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    let bytes: Vec<u8> = script
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
     B64.encode(bytes)
 }
 
@@ -207,7 +210,10 @@ mod tests {
         let mut joined = String::new();
         for c in &chunks {
             let cmd = stage_append_command("ab12", c);
-            assert!(cmd.joined().len() < CMD_LINE_LIMIT, "chunk command too long");
+            assert!(
+                cmd.joined().len() < CMD_LINE_LIMIT,
+                "chunk command too long"
+            );
             let script = encoded_script_of(&cmd.program, &cmd.args).unwrap();
             let (token, chunk) = parse_stage_append(&script).unwrap();
             assert_eq!(token, "ab12");

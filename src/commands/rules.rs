@@ -1,0 +1,41 @@
+//! `iis-sweep rules [CODE]`: the rule catalogue.
+
+use crate::rules;
+
+/// Prints the catalogue (`table`, `json`, `markdown`) or one rule's documentation.
+pub fn run(rule: Option<&str>, format: &str) -> anyhow::Result<()> {
+    if let Some(code) = rule {
+        let r = rules::find(code)
+            .ok_or_else(|| anyhow::anyhow!("no rule {code:?}; `iis-sweep rules` lists them"))?;
+        match format {
+            "json" => println!("{}", serde_json::to_string_pretty(&r.info())?),
+            _ => print!("{}", r.markdown()),
+        }
+        return Ok(());
+    }
+    match format {
+        "json" => {
+            let all: Vec<_> = rules::all().iter().map(|r| r.info()).collect();
+            println!("{}", serde_json::to_string_pretty(&all)?);
+        }
+        "markdown" => print!("{}", rules::rules_markdown()),
+        _ => {
+            println!(
+                "{:<5} {:<8} {:<9} {:<40} TITLE",
+                "CODE", "SEVERITY", "SUBSTATUS", "NAME"
+            );
+            for r in rules::all() {
+                let subs: Vec<&str> = r.substatus.iter().map(|s| s.as_str()).collect();
+                println!(
+                    "{:<5} {:<8} {:<9} {:<40} {}",
+                    r.code,
+                    r.severity.as_str(),
+                    subs.join(","),
+                    r.name,
+                    r.title
+                );
+            }
+        }
+    }
+    Ok(())
+}

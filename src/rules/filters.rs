@@ -1,0 +1,5 @@
+//! Rules of this family.
+
+use super::Rule;
+
+pub(super) static RULES: &[&Rule] = &[];

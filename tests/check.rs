@@ -1,0 +1,203 @@
+//! `iis-sweep check` end to end, through the real binary.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("inventory/examples")
+}
+
+fn iis_sweep() -> Command {
+    Command::cargo_bin("iis-sweep").unwrap()
+}
+
+fn read_report(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap()
+}
+
+fn host<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == name)
+        .unwrap_or_else(|| panic!("host {name} missing from report"))
+}
+
+fn rules_fired(report: &Value, host: &str) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["host"] == host)
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn example_fleet_writes_json_and_html() {
+    let out = tempfile::tempdir().unwrap();
+    let assert = iis_sweep()
+        .args(["check", "--out"])
+        .arg(out.path())
+        .arg(examples())
+        .assert();
+    // WEB-02 and WEB-03 have high-severity findings.
+    assert.code(1);
+    let report = read_report(out.path());
+    assert_eq!(report["schema"], "iis-sweep/report/1");
+    // Three snapshots and the bare applicationHost.config.
+    assert_eq!(report["totals"]["hosts"], 4);
+    assert_eq!(host(&report, "WEB-01")["status"], "ok");
+    assert!(rules_fired(&report, "WEB-01").is_empty(), "WEB-01 is clean");
+    assert!(rules_fired(&report, "WEB-02").contains(&"U201".to_string()));
+    assert!(rules_fired(&report, "WEB-03").contains(&"U301".to_string()));
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.contains("WEB-03"));
+    assert!(html.contains("Content-Security-Policy"));
+}
+
+#[test]
+fn bare_apphost_config_is_a_host_with_only_configuration() {
+    let out = tempfile::tempdir().unwrap();
+    iis_sweep()
+        .args(["check", "--fail-on", "none", "--out"])
+        .arg(out.path())
+        .arg(examples().join("applicationHost.config"))
+        .assert()
+        .code(0);
+    let report = read_report(out.path());
+    let h = &report["hosts"][0];
+    assert_eq!(h["status"], "partial");
+    let not_evaluated: Vec<&str> = h["not_evaluated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        not_evaluated.contains(&"U301"),
+        "the ACL rule must be listed as not evaluated: {not_evaluated:?}"
+    );
+    assert!(h["rules_evaluated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == "U201"));
+}
+
+fn copy_example(dir: &Path, name: &str) {
+    std::fs::copy(examples().join(name), dir.join(name)).unwrap();
+}
+
+#[test]
+fn a_file_that_is_not_json_is_an_error_host_and_the_others_are_still_evaluated() {
+    let input = tempfile::tempdir().unwrap();
+    copy_example(input.path(), "WEB-01.json");
+    std::fs::write(input.path().join("broken.json"), "{ \"schema\": ").unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let assert = iis_sweep()
+        .args(["check", "--out"])
+        .arg(out.path())
+        .arg(input.path())
+        .assert()
+        .code(3);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("broken.json"), "error names the file: {stderr}");
+    let report = read_report(out.path());
+    assert_eq!(host(&report, "WEB-01")["status"], "ok");
+    let broken = host(&report, "broken");
+    assert_eq!(broken["status"], "error");
+    assert!(broken["reason"].as_str().unwrap().contains("line 1"));
+}
+
+#[test]
+fn a_wrong_schema_version_is_refused_with_the_version_named() {
+    let input = tempfile::tempdir().unwrap();
+    copy_example(input.path(), "WEB-01.json");
+    std::fs::write(
+        input.path().join("old.json"),
+        r#"{"schema":"iis-sweep/snapshot/0","host":{"name":"old"}}"#,
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    iis_sweep()
+        .args(["check", "--out"])
+        .arg(out.path())
+        .arg(input.path())
+        .assert()
+        .code(3);
+    let report = read_report(out.path());
+    let old = host(&report, "old");
+    assert_eq!(old["status"], "error");
+    assert!(old["reason"].as_str().unwrap().contains("iis-sweep/snapshot/0"));
+    assert_eq!(host(&report, "WEB-01")["status"], "ok");
+}
+
+#[test]
+fn malformed_applicationhost_xml_names_file_line_and_column() {
+    let input = tempfile::tempdir().unwrap();
+    copy_example(input.path(), "WEB-01.json");
+    let mut snap: Value =
+        serde_json::from_str(&std::fs::read_to_string(examples().join("WEB-02.json")).unwrap())
+            .unwrap();
+    snap["host"]["name"] = "BADXML".into();
+    snap["files"][0]["text"] = "<configuration>\n  <system.webServer>\n    <oops attr=\"x>\n</configuration>".into();
+    std::fs::write(input.path().join("BADXML.json"), snap.to_string()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    iis_sweep()
+        .args(["check", "--out"])
+        .arg(out.path())
+        .arg(input.path())
+        .assert()
+        .code(3);
+    let report = read_report(out.path());
+    let bad = host(&report, "BADXML");
+    assert_eq!(bad["status"], "error");
+    let reason = bad["reason"].as_str().unwrap();
+    assert!(reason.contains("applicationHost.config"), "{reason}");
+    assert!(reason.contains("line"), "{reason}");
+    assert_eq!(host(&report, "WEB-01")["status"], "ok");
+}
+
+#[test]
+fn host_supplied_markup_is_escaped_in_html() {
+    let input = tempfile::tempdir().unwrap();
+    let mut snap: Value =
+        serde_json::from_str(&std::fs::read_to_string(examples().join("WEB-02.json")).unwrap())
+            .unwrap();
+    let evil = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>{{7*7}}";
+    snap["host"]["name"] = evil.into();
+    std::fs::write(input.path().join("evil.json"), snap.to_string()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    iis_sweep()
+        .args(["check", "--fail-on", "none", "--out"])
+        .arg(out.path())
+        .arg(input.path())
+        .assert()
+        .code(0);
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(!html.contains("<script>alert(1)"), "raw script tag leaked");
+    assert!(!html.contains("<img src=x"), "raw img tag leaked");
+    assert!(html.contains("&lt;script&gt;alert(1)") || html.contains("\\u003cscript\\u003ealert(1)"));
+    // Only our own two scripts exist in the page.
+    assert_eq!(html.matches("<script").count(), 2);
+}
+
+#[test]
+fn missing_path_is_a_usage_error_naming_it() {
+    iis_sweep()
+        .args(["check", "/nonexistent/iis-sweep-input"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("/nonexistent/iis-sweep-input"));
+}
+
+#[test]
+fn rules_lists_the_catalogue() {
+    let assert = iis_sweep().arg("rules").assert().success();
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(out.contains("U201") && out.contains("U301"));
+}

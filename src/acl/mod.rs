@@ -1,1 +1,52 @@
 //! ACL and identity engine: SDDL, effective access, IIS identities.
+//!
+//! Answers the question behind 401.3 ("access denied by ACL"): which Windows identity does IIS
+//! use to read this content, and does the folder's DACL give it Read & Execute? Everything is
+//! decided by SID, never by name (group names are localized).
+//!
+//! * [`sddl`] — SDDL parser and printer ([`sddl::parse`] → [`SecurityDescriptor`], `Display`
+//!   back), typed errors with character offsets, size bounds.
+//! * [`sid`] — the [`Sid`] type, well-known SIDs ([`sid::well_known`]), SDDL SID aliases,
+//!   friendly names.
+//! * [`access`] — AccessCheck-style evaluation of a DACL for a [`Principal`] on the folder and on
+//!   files inheriting from it, with the deciding ACEs as evidence.
+//! * [`identity`] — app-pool virtual-account SIDs, the built-in IIS identities and their token
+//!   groups, resolution through the snapshot's accounts table, the content-reading identities of
+//!   an application, stale pool SIDs.
+//! * [`render`] — friendly SID names and `icacls`-style ACE text for messages.
+//!
+//! Typical use:
+//!
+//! ```
+//! use iis_sweep::acl::{identity, sddl, access};
+//! let sd = sddl::parse("D:PAI(A;OICI;FA;;;SY)(A;OICI;0x1200a9;;;BU)").unwrap();
+//! let re = access::read_execute(&sd, &identity::iusr());
+//! assert!(re.folder.is_granted() && re.files.is_granted());
+//! assert_eq!(re.files.evidence[0].ace, "(A;OICI;0x1200a9;;;BU)");
+//! ```
+
+pub mod access;
+pub mod identity;
+pub mod render;
+pub mod sddl;
+pub mod sid;
+
+#[cfg(test)]
+mod tests;
+
+pub use access::{
+    check_access, check_child_access, inherit_aces, inherited_acl, map_generic, read_execute,
+    AccessDecision, ChildKind, Effect, Evidence, InheritedAce, Outcome, ReadExecute, READ_EXECUTE,
+};
+pub use identity::{
+    account_principal, app_pool_identity, app_pool_name, app_pool_sid, authenticated_user,
+    content_identities, iusr, local_service, local_system, network_service, pool_principal,
+    stale_app_pool_sids, AppIdentityInputs, AuthMode, ContentIdentity, IdentitySource, LogonMethod,
+    PoolIdentityType, PoolLogonType, Principal, Unresolved,
+};
+pub use render::{display_sid, display_trustee, icacls_ace, icacls_rights};
+pub use sddl::{
+    parse, parse_ace, parse_acl, Ace, AceFlags, AceType, Acl, AclFlags, Guid, SddlError,
+    SddlErrorKind, SecurityDescriptor, Trustee,
+};
+pub use sid::{well_known, well_known_name, RelativeScope, Sid};

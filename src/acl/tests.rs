@@ -166,6 +166,10 @@ fn stale_pool_sids() {
     assert!(stale_app_pool_sids(&sids[..1], &["defaultapppool"]).is_empty());
     let acl = sd(&format!("D:(A;OICI;0x1200a9;;;{old})(A;;FA;;;S-1-5-82-0)"));
     assert_eq!(stale_app_pool_sids(&acl.sids(), &["Shop"]), vec![old]);
+    assert_eq!(
+        stale_app_pool_sids(&acl.dacl.unwrap().sids(), &["Shop"]),
+        vec![old]
+    );
 }
 
 #[test]

@@ -243,6 +243,14 @@ impl Acl {
     pub fn is_null(&self) -> bool {
         self.flags.null_acl
     }
+
+    /// The fixed SIDs of the ACE trustees, in ACE order (with repeats).
+    pub fn sids(&self) -> Vec<Sid> {
+        self.aces
+            .iter()
+            .filter_map(|a| a.trustee.sid().copied())
+            .collect()
+    }
 }
 
 /// ACL control flags.
@@ -707,7 +715,7 @@ impl SecurityDescriptor {
         out.extend(self.owner.iter().filter_map(|t| t.sid().copied()));
         out.extend(self.group.iter().filter_map(|t| t.sid().copied()));
         for acl in self.dacl.iter().chain(self.sacl.iter()) {
-            out.extend(acl.aces.iter().filter_map(|a| a.trustee.sid().copied()));
+            out.extend(acl.sids());
         }
         out
     }

@@ -163,7 +163,12 @@ pub(crate) fn parse_sid_at(
         let start = pos + 2;
         let mut end = start;
         let mut value: u64 = 0;
-        while let Some(d) = bytes.get(end).and_then(|b| (*b as char).to_digit(16)) {
+        // At most 12 digits, so that `O:S-1-0x…` followed by `D:` stays unambiguous.
+        while let Some(d) = bytes
+            .get(end)
+            .filter(|_| end - start < 12)
+            .and_then(|b| (*b as char).to_digit(16))
+        {
             value = value
                 .checked_mul(16)
                 .and_then(|v| v.checked_add(u64::from(d)))

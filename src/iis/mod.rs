@@ -1,24 +1,758 @@
-//! IIS configuration engine: effective configuration for any site, application and path.
-//! (Interim shim until the engine lands: no sites, file errors only.)
+//! IIS configuration engine: effective configuration for any site, application and URL path,
+//! computed from the raw configuration file texts of a [`Snapshot`] the way IIS computes it,
+//! with provenance (file:line or schema default) for every value.
+//!
+//! ```no_run
+//! # use iis_sweep::{iis::{HostConfig, sections}, snapshot::Snapshot};
+//! # let snapshot = Snapshot::new("web01");
+//! let host = HostConfig::from_snapshot(&snapshot);
+//! for (site, app) in host.applications() {
+//!     let at = host.at(&site.name, &app.path).expect("site exists");
+//!     let win = at.effective(sections::WINDOWS_AUTHENTICATION);
+//!     if win.bool("enabled") == Some(true) {
+//!         let providers: Vec<&str> =
+//!             win.child("providers").collection().iter().filter_map(|i| i.value("value")).collect();
+//!         println!("{} {}: {:?} ({})", site.name, app.path, providers, win.attribute("enabled").unwrap().origin);
+//!     }
+//! }
+//! ```
+//!
+//! Layout: [`xml`] reads a file (bounds, BOM, redaction), `files` turns files into indexed
+//! section occurrences, `inventory` reads sites/pools, `resolve` maps URLs to folders and
+//! web.config files, `merge` merges, [`schema`] holds every schema fact, [`render`] prints.
 
-use crate::snapshot::Snapshot;
+mod env;
+mod files;
+mod inventory;
+mod merge;
+mod model;
+pub mod render;
+mod resolve;
+pub mod schema;
+pub mod xml;
 
-#[derive(Debug, Default)]
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::snapshot::{normalize_windows_path, FileRole, Snapshot};
+
+pub use inventory::{AppPool, Application, Binding, GlobalModule, LogFile, Site, VirtualDirectory};
+pub use model::{
+    Attribute, ConfigIssue, Effective, EffectiveElement, FileError, FileErrorKind, Ignored,
+    IgnoredReason, IssueKind, Item, Origin, OverrideModeAt, PlaintextSecret, SecretState, Value,
+};
+pub use render::{render_text, ConfigReport};
+pub use resolve::{ResolvedPath, WebConfigStep};
+pub use schema::{AllowDefinition, OverrideMode};
+pub use xml::PLAINTEXT_MARK;
+
+use files::{FileEntry, Instance, Registry};
+use merge::Target;
+
+/// Section paths the rules read.
+pub mod sections {
+    /// Anonymous authentication.
+    pub const ANONYMOUS_AUTHENTICATION: &str =
+        "system.webServer/security/authentication/anonymousAuthentication";
+    /// Basic authentication.
+    pub const BASIC_AUTHENTICATION: &str =
+        "system.webServer/security/authentication/basicAuthentication";
+    /// Windows authentication.
+    pub const WINDOWS_AUTHENTICATION: &str =
+        "system.webServer/security/authentication/windowsAuthentication";
+    /// Digest authentication.
+    pub const DIGEST_AUTHENTICATION: &str =
+        "system.webServer/security/authentication/digestAuthentication";
+    /// AD client certificate mapping authentication.
+    pub const CLIENT_CERTIFICATE_MAPPING_AUTHENTICATION: &str =
+        "system.webServer/security/authentication/clientCertificateMappingAuthentication";
+    /// IIS client certificate mapping authentication.
+    pub const IIS_CLIENT_CERTIFICATE_MAPPING_AUTHENTICATION: &str =
+        "system.webServer/security/authentication/iisClientCertificateMappingAuthentication";
+    /// IIS URL authorization.
+    pub const AUTHORIZATION: &str = "system.webServer/security/authorization";
+    /// IP and domain restrictions.
+    pub const IP_SECURITY: &str = "system.webServer/security/ipSecurity";
+    /// Dynamic IP restrictions.
+    pub const DYNAMIC_IP_SECURITY: &str = "system.webServer/security/dynamicIpSecurity";
+    /// SSL settings (`sslFlags`).
+    pub const ACCESS: &str = "system.webServer/security/access";
+    /// ISAPI filters.
+    pub const ISAPI_FILTERS: &str = "system.webServer/isapiFilters";
+    /// Handler mappings.
+    pub const HANDLERS: &str = "system.webServer/handlers";
+    /// Modules enabled per path.
+    pub const MODULES: &str = "system.webServer/modules";
+    /// Installed native modules.
+    pub const GLOBAL_MODULES: &str = "system.webServer/globalModules";
+    /// Custom/detailed errors.
+    pub const HTTP_ERRORS: &str = "system.webServer/httpErrors";
+    /// Directory browsing.
+    pub const DIRECTORY_BROWSE: &str = "system.webServer/directoryBrowse";
+    /// ASP.NET authentication (mode, forms).
+    pub const ASPNET_AUTHENTICATION: &str = "system.web/authentication";
+    /// ASP.NET authorization (allow/deny).
+    pub const ASPNET_AUTHORIZATION: &str = "system.web/authorization";
+    /// ASP.NET identity (impersonation).
+    pub const ASPNET_IDENTITY: &str = "system.web/identity";
+
+    /// All authentication sections.
+    pub const AUTHENTICATION: [&str; 6] = [
+        ANONYMOUS_AUTHENTICATION,
+        BASIC_AUTHENTICATION,
+        WINDOWS_AUTHENTICATION,
+        DIGEST_AUTHENTICATION,
+        CLIENT_CERTIFICATE_MAPPING_AUTHENTICATION,
+        IIS_CLIENT_CERTIFICATE_MAPPING_AUTHENTICATION,
+    ];
+}
+
+/// Whether a module is installed (`globalModules`) and enabled (`modules`) at a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModuleState {
+    /// Installed and in the effective `modules` list (or a managed module listed there).
+    Enabled,
+    /// In `globalModules` but not in the effective `modules` list at this path.
+    InstalledNotEnabled,
+    /// Not in `globalModules`.
+    NotInstalled,
+    /// No applicationHost.config was parsed: unknown.
+    Unknown,
+}
+
+/// One configuration file of the host and whether it was parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigFileInfo {
+    /// Windows path.
+    pub path: String,
+    /// Role.
+    pub role: FileRole,
+    /// Parsed (false when a [`FileError`] prevented it).
+    pub parsed: bool,
+}
+
+/// Everything parsed for one host. Cheap to query; `Send + Sync`.
+#[derive(Debug)]
 pub struct HostConfig {
-    errors: Vec<String>,
+    host: String,
+    pub(crate) files: Vec<FileEntry>,
+    file_infos: Vec<ConfigFileInfo>,
+    file_errors: Vec<FileError>,
+    issues: Vec<ConfigIssue>,
+    secrets: Vec<PlaintextSecret>,
+    pub(crate) registry: Registry,
+    pub(crate) instances: Vec<Instance>,
+    pub(crate) apphost: Option<u32>,
+    pub(crate) machine_files: Vec<u32>,
+    pub(crate) root_web_files: Vec<u32>,
+    /// Normalized web.config path → file.
+    pub(crate) web_configs: HashMap<String, u32>,
+    /// (web.config file, site, URL of its folder) for every mapping found.
+    web_config_urls: Vec<(u32, usize, String)>,
+    pub(crate) sites: Vec<Site>,
+    site_index: HashMap<String, usize>,
+    pools: Vec<AppPool>,
+    pool_index: HashMap<String, usize>,
+    global_modules: Vec<GlobalModule>,
+}
+
+/// The configuration view of one site path: resolution done once, sections on demand.
+#[derive(Debug)]
+pub struct PathView<'h> {
+    host: &'h HostConfig,
+    target: Target,
+    resolved: ResolvedPath,
+}
+
+impl PathView<'_> {
+    /// The effective `section` at this path.
+    pub fn effective(&self, section: &str) -> Effective {
+        merge::compute(self.host, &self.target, section)
+    }
+
+    /// What the path resolves to.
+    pub fn resolved(&self) -> &ResolvedPath {
+        &self.resolved
+    }
+}
+
+fn role_rank(role: FileRole) -> u8 {
+    match role {
+        FileRole::ApplicationHost => 0,
+        FileRole::MachineConfig => 1,
+        FileRole::RootWebConfig => 2,
+        FileRole::WebConfig => 3,
+        FileRole::Other => 4,
+    }
 }
 
 impl HostConfig {
-    pub fn from_snapshot(_s: &Snapshot) -> HostConfig {
-        HostConfig::default()
+    /// Parses every configuration file of the snapshot. Never fails: unreadable or malformed
+    /// files become [`FileError`]s and the others are still evaluated.
+    pub fn from_snapshot(s: &Snapshot) -> HostConfig {
+        let env = env::Env::new(&s.host.env);
+        let mut file_errors = Vec::new();
+        let mut secrets = Vec::new();
+        let mut parsed: Vec<(Arc<str>, FileRole, xml::XmlElement)> = Vec::new();
+        let mut file_infos = Vec::new();
+        let mut seen_apphost = false;
+        for f in &s.files {
+            let mut ok = false;
+            let err = |kind, line, column, message: String| FileError {
+                file: f.path.clone(),
+                role: f.role,
+                line,
+                column,
+                kind,
+                message,
+            };
+            if f.role == FileRole::Other {
+                file_infos.push(ConfigFileInfo {
+                    path: f.path.clone(),
+                    role: f.role,
+                    parsed: false,
+                });
+                continue;
+            }
+            if f.role == FileRole::ApplicationHost && seen_apphost {
+                file_errors.push(err(
+                    FileErrorKind::Ignored,
+                    1,
+                    1,
+                    "a second applicationHost.config in the snapshot; only the first is used"
+                        .into(),
+                ));
+            } else if let Some(text) = &f.text {
+                if f.truncated {
+                    file_errors.push(err(
+                        FileErrorKind::Truncated,
+                        1,
+                        1,
+                        "the collector cut this file at its size bound; parsing what arrived"
+                            .into(),
+                    ));
+                }
+                match xml::parse(text) {
+                    Ok(p) => {
+                        if &*p.root.name != "configuration" {
+                            file_errors.push(err(
+                                FileErrorKind::NotConfiguration,
+                                p.root.line,
+                                1,
+                                format!(
+                                    "root element is <{}>, not <configuration>; file ignored",
+                                    p.root.name
+                                ),
+                            ));
+                        } else {
+                            for sec in p.secrets {
+                                secrets.push(PlaintextSecret {
+                                    file: f.path.clone(),
+                                    line: sec.line,
+                                    element_path: sec.element_path,
+                                    attribute: sec.attribute,
+                                });
+                            }
+                            if f.role == FileRole::ApplicationHost {
+                                seen_apphost = true;
+                            }
+                            parsed.push((Arc::from(f.path.as_str()), f.role, p.root));
+                            ok = true;
+                        }
+                    }
+                    Err(e) => {
+                        let kind = match e.kind {
+                            xml::XmlErrorKind::TooLarge => FileErrorKind::TooLarge,
+                            xml::XmlErrorKind::TooDeep => FileErrorKind::TooDeep,
+                            xml::XmlErrorKind::TooManyNodes => FileErrorKind::TooManyNodes,
+                            xml::XmlErrorKind::Dtd => FileErrorKind::Dtd,
+                            xml::XmlErrorKind::Malformed => FileErrorKind::Malformed,
+                        };
+                        file_errors.push(err(kind, e.line, e.column, e.message));
+                    }
+                }
+            } else {
+                file_errors.push(err(
+                    FileErrorKind::Unreadable,
+                    1,
+                    1,
+                    f.error
+                        .clone()
+                        .unwrap_or_else(|| "the collector did not return the text".into()),
+                ));
+            }
+            file_infos.push(ConfigFileInfo {
+                path: f.path.clone(),
+                role: f.role,
+                parsed: ok,
+            });
+        }
+        // Declarations: applicationHost.config first, then machine.config, root web.config,
+        // then web.config files (first declaration wins).
+        parsed.sort_by_key(|(_, role, _)| role_rank(*role));
+        let mut registry = Registry::new();
+        for (path, _, root) in &parsed {
+            registry.read_config_sections(root, path);
+        }
+        let mut files = Vec::with_capacity(parsed.len());
+        let mut instances = Vec::new();
+        let mut issues = Vec::new();
+        let mut apphost = None;
+        let mut machine_files = Vec::new();
+        let mut root_web_files = Vec::new();
+        let mut web_configs = HashMap::new();
+        for (path, role, root) in parsed {
+            let id = u32::try_from(files.len()).unwrap_or(u32::MAX);
+            let index = files::extract(id, &path, root, &mut registry, &mut instances, &mut issues);
+            match role {
+                FileRole::ApplicationHost => apphost = Some(id),
+                FileRole::MachineConfig => machine_files.push(id),
+                FileRole::RootWebConfig => root_web_files.push(id),
+                FileRole::WebConfig => {
+                    web_configs.insert(normalize_windows_path(&path), id);
+                }
+                FileRole::Other => {}
+            }
+            files.push(FileEntry { path, role, index });
+        }
+
+        let mut host = HostConfig {
+            host: s.host.name.clone(),
+            files,
+            file_infos,
+            file_errors,
+            issues: Vec::new(),
+            secrets,
+            registry,
+            instances,
+            apphost,
+            machine_files,
+            root_web_files,
+            web_configs,
+            web_config_urls: Vec::new(),
+            sites: Vec::new(),
+            site_index: HashMap::new(),
+            pools: Vec::new(),
+            pool_index: HashMap::new(),
+            global_modules: Vec::new(),
+        };
+        host.build_inventory(&env, &mut issues);
+        host.map_web_configs();
+        host.collect_issues(&mut issues);
+        host.issues = issues;
+        host
     }
-    pub fn file_errors(&self) -> &[String] {
-        &self.errors
+
+    fn apphost_top_level(&self, section: &str) -> Vec<(&xml::XmlElement, &Arc<str>)> {
+        let (Some(f), Some(sid)) = (self.apphost, self.registry.id(section)) else {
+            return Vec::new();
+        };
+        let file = &self.files[f as usize];
+        file.index
+            .get(&sid)
+            .and_then(|m| m.get(""))
+            .map(|ids| {
+                ids.iter()
+                    .map(|&i| &self.instances[i as usize])
+                    .filter(|i| !i.duplicate)
+                    .map(|i| (&i.element, &file.path))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
-    pub fn counts(&self) -> (usize, usize) {
-        (0, 0)
+
+    fn build_inventory(&mut self, env: &env::Env, issues: &mut Vec<ConfigIssue>) {
+        let pools = inventory::build_pools(
+            &self.apphost_top_level("system.applicationHost/applicationPools"),
+            issues,
+        );
+        let sites = inventory::build_sites(
+            &self.apphost_top_level("system.applicationHost/sites"),
+            env,
+            issues,
+        );
+        self.pool_index = pools
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.to_lowercase(), i))
+            .collect();
+        self.site_index = sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.to_lowercase(), i))
+            .collect();
+        self.pools = pools;
+        self.sites = sites;
+        if self.apphost.is_some() {
+            for site in &self.sites {
+                for app in &site.applications {
+                    let name = app.pool_name();
+                    if !self.pool_index.contains_key(&name.to_lowercase()) {
+                        issues.push(ConfigIssue {
+                            kind: IssueKind::MissingApplicationPool,
+                            file: app.origin.path().unwrap_or("").to_string(),
+                            line: app.origin.line().unwrap_or(0),
+                            section: "system.applicationHost/sites".into(),
+                            config_path: format!(
+                                "MACHINE/WEBROOT/APPHOST/{}{}",
+                                site.name,
+                                if app.path == "/" { "" } else { &app.path }
+                            ),
+                            message: format!(
+                                "application {} of site \"{}\" uses application pool \"{name}\", which does not exist (503)",
+                                app.path, site.name
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        let server = self.server_target();
+        let gm = merge::compute(self, &server, sections::GLOBAL_MODULES);
+        self.global_modules = inventory::build_global_modules(Some(&gm.element));
     }
-    pub fn site_id(&self, _name: &str) -> Option<u64> {
-        None
+
+    /// Maps every web.config to the site URLs whose resolution reaches its folder.
+    fn map_web_configs(&mut self) {
+        let mut by_folder: HashMap<String, Vec<(usize, String)>> = HashMap::new();
+        for (si, site) in self.sites.iter().enumerate() {
+            for app in &site.applications {
+                for v in &app.virtual_directories {
+                    if v.physical_path_expanded.is_empty() {
+                        continue;
+                    }
+                    by_folder
+                        .entry(normalize_windows_path(&v.physical_path_expanded))
+                        .or_default()
+                        .push((si, v.url_path.clone()));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut wcs: Vec<(&String, &u32)> = self.web_configs.iter().collect();
+        wcs.sort_by_key(|(_, f)| **f);
+        for (path, &file) in wcs {
+            let Some(folder) = path.rsplit_once('\\').map(|(f, _)| f) else {
+                continue;
+            };
+            let mut rest: Vec<&str> = Vec::new();
+            let mut cur = folder;
+            loop {
+                if let Some(list) = by_folder.get(cur) {
+                    for (si, vurl) in list {
+                        let mut url = if vurl == "/" {
+                            String::new()
+                        } else {
+                            vurl.clone()
+                        };
+                        for r in rest.iter().rev() {
+                            url.push('/');
+                            url.push_str(r);
+                        }
+                        if url.is_empty() {
+                            url.push('/');
+                        }
+                        out.push((file, *si, url));
+                    }
+                }
+                match cur.rsplit_once('\\') {
+                    Some((parent, last)) if !parent.is_empty() => {
+                        rest.push(last);
+                        cur = parent;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        // Keep only mappings whose resolution really reaches this file (a child application
+        // or vdir with another physical path shadows the folder).
+        out.retain(|(file, si, url)| {
+            let segs = resolve::url_segments(url);
+            let (t, _) = self.target_for(*si, segs.clone());
+            t.steps
+                .iter()
+                .any(|s| s.file == *file && s.depth as usize == segs.len() + 1)
+        });
+        out.sort();
+        out.dedup();
+        self.web_config_urls = out;
+    }
+
+    /// Evaluates every section occurrence that can raise an issue where it applies, and keeps
+    /// the distinct issues (500.19 class) in file/line order.
+    fn collect_issues(&self, issues: &mut Vec<ConfigIssue>) {
+        let mut seen_targets: HashSet<(String, String, u32)> = HashSet::new();
+        let mut found: Vec<ConfigIssue> = Vec::new();
+        let record = |eff: Effective, found: &mut Vec<ConfigIssue>| {
+            found.extend(eff.issues);
+        };
+        // Global files: occurrences with child elements (collections) can hold duplicates.
+        for (fi, f) in self.files.iter().enumerate() {
+            let global = matches!(
+                f.role,
+                FileRole::ApplicationHost | FileRole::MachineConfig | FileRole::RootWebConfig
+            );
+            if !global {
+                continue;
+            }
+            for (sid, by_path) in &f.index {
+                let name = self.registry.name(*sid).to_string();
+                for (path, ids) in by_path {
+                    if !ids
+                        .iter()
+                        .any(|&i| !self.instances[i as usize].element.children.is_empty())
+                    {
+                        continue;
+                    }
+                    if !seen_targets.insert((name.clone(), path.to_string(), fi as u32)) {
+                        continue;
+                    }
+                    let t = self.target_for_location(path);
+                    record(merge::compute(self, &t, &name), &mut found);
+                }
+            }
+        }
+        // web.config files: every occurrence, at every URL the file serves.
+        for (file, si, url) in &self.web_config_urls {
+            let f = &self.files[*file as usize];
+            for (sid, by_path) in &f.index {
+                let name = self.registry.name(*sid).to_string();
+                for path in by_path.keys() {
+                    let full = if path.is_empty() {
+                        url.clone()
+                    } else {
+                        format!("{}/{}", url.trim_end_matches('/'), path)
+                    };
+                    let (t, _) = self.target_for(*si, resolve::url_segments(&full));
+                    record(merge::compute(self, &t, &name), &mut found);
+                }
+            }
+        }
+        let mut keys: HashSet<(IssueKind, String, u32, String)> = issues
+            .iter()
+            .map(|i| (i.kind, i.file.clone(), i.line, i.section.clone()))
+            .collect();
+        for i in found {
+            if keys.insert((i.kind, i.file.clone(), i.line, i.section.clone())) {
+                issues.push(i);
+            }
+        }
+        issues.sort_by(|a, b| (&a.file, a.line, a.kind).cmp(&(&b.file, b.line, b.kind)));
+    }
+
+    /// Target for an applicationHost.config location path (`""`, `site`, `site/url`).
+    fn target_for_location(&self, path: &str) -> Target {
+        if path.is_empty() {
+            return self.server_target();
+        }
+        let segs = resolve::url_segments(path);
+        match segs.first().and_then(|s| self.site_idx(s)) {
+            Some(si) => self.target_for(si, segs[1..].to_vec()).0,
+            None => self.raw_target(path),
+        }
+    }
+
+    fn site_idx(&self, name: &str) -> Option<usize> {
+        self.site_index.get(&name.to_lowercase()).copied()
+    }
+
+    /// The host name from the snapshot.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// Files that could not be read or parsed (each with line and column).
+    pub fn file_errors(&self) -> &[FileError] {
+        &self.file_errors
+    }
+
+    /// Configuration errors IIS would report (500.19 class), host-wide, in file/line order.
+    pub fn issues(&self) -> &[ConfigIssue] {
+        &self.issues
+    }
+
+    /// Every configuration file of the snapshot and whether it was parsed.
+    pub fn config_files(&self) -> &[ConfigFileInfo] {
+        &self.file_infos
+    }
+
+    /// Whether an applicationHost.config was parsed.
+    pub fn has_application_host(&self) -> bool {
+        self.apphost.is_some()
+    }
+
+    /// Sites, in configuration order.
+    pub fn sites(&self) -> &[Site] {
+        &self.sites
+    }
+
+    /// The site named `name` (case-insensitive).
+    pub fn site(&self, name: &str) -> Option<&Site> {
+        self.site_idx(name).map(|i| &self.sites[i])
+    }
+
+    /// The site with id `id`.
+    pub fn site_by_id(&self, id: u64) -> Option<&Site> {
+        self.sites.iter().find(|s| s.id == Some(id))
+    }
+
+    /// Application pools, in configuration order.
+    pub fn app_pools(&self) -> &[AppPool] {
+        &self.pools
+    }
+
+    /// The pool named `name` (case-insensitive).
+    pub fn pool(&self, name: &str) -> Option<&AppPool> {
+        self.pool_index
+            .get(&name.to_lowercase())
+            .map(|&i| &self.pools[i])
+    }
+
+    /// Every (site, application) pair.
+    pub fn applications(&self) -> impl Iterator<Item = (&Site, &Application)> {
+        self.sites
+            .iter()
+            .flat_map(|s| s.applications.iter().map(move |a| (s, a)))
+    }
+
+    /// Installed native modules (`system.webServer/globalModules`).
+    pub fn global_modules(&self) -> &[GlobalModule] {
+        &self.global_modules
+    }
+
+    /// Plaintext `password` attributes (and connection strings with a password).
+    pub fn plaintext_secrets(&self) -> &[PlaintextSecret] {
+        &self.secrets
+    }
+
+    /// Resolution of a site path, reusable for many sections. `None` when the site does not
+    /// exist.
+    pub fn at(&self, site: &str, url_path: &str) -> Option<PathView<'_>> {
+        let si = self.site_idx(site)?;
+        let (target, resolved) = self.target_for(si, resolve::url_segments(url_path));
+        Some(PathView {
+            host: self,
+            target,
+            resolved,
+        })
+    }
+
+    /// The effective `section` (e.g. [`sections::WINDOWS_AUTHENTICATION`]) for `site` and
+    /// `url_path`. For an unknown site only server-level settings and applicationHost.config
+    /// location tags naming that site apply.
+    pub fn effective(&self, site: &str, url_path: &str, section: &str) -> Effective {
+        match self.at(site, url_path) {
+            Some(v) => v.effective(section),
+            None => {
+                let t = self.raw_target(&format!("{site}/{url_path}"));
+                merge::compute(self, &t, section)
+            }
+        }
+    }
+
+    /// The effective `section` at server level (applicationHost.config top level and
+    /// `<location path="">`).
+    pub fn effective_server(&self, section: &str) -> Effective {
+        merge::compute(self, &self.server_target(), section)
+    }
+
+    /// What a site path resolves to: application, pool, virtual directory, physical path and
+    /// the web.config chain. `None` when the site does not exist.
+    pub fn resolve_path(&self, site: &str, url_path: &str) -> Option<ResolvedPath> {
+        self.at(site, url_path).map(|v| v.resolved)
+    }
+
+    /// URL paths worth evaluating for a site: the root, each application and virtual
+    /// directory, each location path naming the site, each folder holding a web.config (and
+    /// the location paths inside it). Sorted, without case-insensitive duplicates.
+    pub fn paths_to_evaluate(&self, site: &str) -> Vec<String> {
+        let Some(si) = self.site_idx(site) else {
+            return Vec::new();
+        };
+        let s = &self.sites[si];
+        let mut out: Vec<String> = vec!["/".to_string()];
+        for a in &s.applications {
+            out.push(a.path.clone());
+            for v in &a.virtual_directories {
+                out.push(v.url_path.clone());
+            }
+        }
+        let site_lc = s.name.to_lowercase();
+        for f in self.files.iter().filter(|f| {
+            matches!(
+                f.role,
+                FileRole::ApplicationHost | FileRole::MachineConfig | FileRole::RootWebConfig
+            )
+        }) {
+            for by_path in f.index.values() {
+                for (p, ids) in by_path {
+                    let first = p.split('/').next().unwrap_or("");
+                    if first != site_lc {
+                        continue;
+                    }
+                    let raw = &self.instances[ids[0] as usize].raw_path;
+                    let segs = resolve::url_segments(raw);
+                    out.push(merge::url_of(segs.get(1..).unwrap_or(&[])));
+                }
+            }
+        }
+        for (file, wsi, url) in &self.web_config_urls {
+            if *wsi != si {
+                continue;
+            }
+            out.push(url.clone());
+            for by_path in self.files[*file as usize].index.values() {
+                for (p, ids) in by_path {
+                    if p.is_empty() {
+                        continue;
+                    }
+                    let raw = &self.instances[ids[0] as usize].raw_path;
+                    let mut segs = resolve::url_segments(url);
+                    segs.extend(resolve::url_segments(raw));
+                    out.push(merge::url_of(&segs));
+                }
+            }
+        }
+        let mut seen = BTreeSet::new();
+        out.retain(|p| seen.insert(p.to_lowercase()));
+        out.sort_by_key(|p| p.to_lowercase());
+        out
+    }
+
+    /// Section names set anywhere in the parsed files, sorted.
+    pub fn section_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.registry.names().to_vec();
+        v.sort();
+        v
+    }
+
+    /// Whether `module` (e.g. `WindowsAuthenticationModule`) is installed and enabled for a
+    /// site path.
+    pub fn module_state(&self, site: &str, url_path: &str, module: &str) -> ModuleState {
+        if self.apphost.is_none() {
+            return ModuleState::Unknown;
+        }
+        let installed = self
+            .global_modules
+            .iter()
+            .any(|m| m.name.eq_ignore_ascii_case(module));
+        let modules = self.effective(site, url_path, sections::MODULES);
+        let listed = modules.collection().iter().find(|i| {
+            i.value("name")
+                .is_some_and(|n| n.eq_ignore_ascii_case(module))
+        });
+        match listed {
+            Some(i) if installed || i.value("type").is_some_and(|t| !t.trim().is_empty()) => {
+                ModuleState::Enabled
+            }
+            _ if installed => ModuleState::InstalledNotEnabled,
+            _ => ModuleState::NotInstalled,
+        }
     }
 }

@@ -1,0 +1,300 @@
+//! URL → application, virtual directory, physical folder and the web.config chain.
+//!
+//! For URL `/a/b/c` of site S (reference §3.1): the application is the longest
+//! `application/@path` prefix, the virtual directory the longest `virtualDirectory` prefix
+//! inside it, the physical path `physicalPath` + remaining segments. A web.config is looked up
+//! in the folder of every URL prefix (site root first). All of them are skipped when the
+//! target's application pool has `enableConfigurationOverride="false"`; a folder below a
+//! virtual directory with `allowSubDirConfig="false"` is skipped.
+
+use serde::Serialize;
+
+use super::inventory::{Application, Site, VirtualDirectory};
+use super::merge::{Step, Target};
+use super::model::IgnoredReason;
+use super::HostConfig;
+use crate::snapshot::normalize_windows_path;
+
+/// What a URL path resolves to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResolvedPath {
+    /// Site name as configured.
+    pub site: String,
+    /// Site id.
+    pub site_id: Option<u64>,
+    /// Normalized URL path (`/`, `/app/sub`).
+    pub url_path: String,
+    /// IIS config path (`MACHINE/WEBROOT/APPHOST/Site/app/sub`).
+    pub config_path: String,
+    /// The application serving the path (`None` when the site has no matching application).
+    pub application: Option<String>,
+    /// Its application pool name.
+    pub application_pool: Option<String>,
+    /// Whether that pool exists.
+    pub application_pool_exists: bool,
+    /// The virtual directory serving the path (full URL path of the vdir).
+    pub virtual_directory: Option<String>,
+    /// The physical path (expanded) the URL maps to.
+    pub physical_path: Option<String>,
+    /// The vdir's "connect as" user, if any.
+    pub connect_as: Option<String>,
+    /// web.config lookups, site root first.
+    pub web_configs: Vec<WebConfigStep>,
+}
+
+/// One folder on the path where a web.config was looked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WebConfigStep {
+    /// URL of the folder.
+    pub url_path: String,
+    /// Physical folder.
+    pub physical_folder: String,
+    /// The web.config path, when the snapshot holds one there.
+    pub file: Option<String>,
+    /// Set when the file exists but is not applied.
+    pub ignored: Option<IgnoredReason>,
+}
+
+/// URL path → segments (`.` dropped, `..` pops, `\` as `/`).
+pub(crate) fn url_segments(url: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for seg in url.split(['/', '\\']) {
+        let seg = seg.trim();
+        match seg {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s.to_string()),
+        }
+    }
+    out
+}
+
+fn app_segments(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|s| !s.is_empty())
+}
+
+fn is_prefix(prefix: &str, segs: &[String]) -> Option<usize> {
+    let mut n = 0;
+    for p in app_segments(prefix) {
+        match segs.get(n) {
+            Some(s) if s.to_lowercase() == p.to_lowercase() => n += 1,
+            _ => return None,
+        }
+    }
+    Some(n)
+}
+
+/// The application and virtual directory for URL segments, with the number of segments the
+/// vdir consumed.
+pub(crate) fn locate<'s>(
+    site: &'s Site,
+    segs: &[String],
+) -> Option<(&'s Application, Option<(&'s VirtualDirectory, usize)>)> {
+    let app = site
+        .applications
+        .iter()
+        .filter_map(|a| is_prefix(&a.path, segs).map(|n| (a, n)))
+        .max_by_key(|(_, n)| *n)?
+        .0;
+    let vdir = app
+        .virtual_directories
+        .iter()
+        .filter_map(|v| is_prefix(&v.url_path, segs).map(|n| (v, n)))
+        .max_by_key(|(_, n)| *n);
+    Some((app, vdir))
+}
+
+fn physical(v: &VirtualDirectory, segs: &[String], consumed: usize) -> String {
+    let mut p = v
+        .physical_path_expanded
+        .trim_end_matches(['\\', '/'])
+        .to_string();
+    for s in &segs[consumed.min(segs.len())..] {
+        p.push('\\');
+        p.push_str(s);
+    }
+    p
+}
+
+impl HostConfig {
+    /// Builds the merge target for `site_idx` and URL segments.
+    pub(crate) fn target_for(&self, site_idx: usize, segs: Vec<String>) -> (Target, ResolvedPath) {
+        let site = &self.sites[site_idx];
+        let mut key = String::new();
+        let mut bounds = vec![0usize];
+        for ch in site.name.chars() {
+            key.extend(ch.to_lowercase());
+        }
+        bounds.push(key.len());
+        for s in &segs {
+            key.push('/');
+            for ch in s.chars() {
+                key.extend(ch.to_lowercase());
+            }
+            bounds.push(key.len());
+        }
+        let located = locate(site, &segs);
+        let app = located.map(|(a, _)| a);
+        let pool_name = app.map(|a| a.pool_name().to_string());
+        let pool = pool_name.as_deref().and_then(|n| self.pool(n));
+        let override_disabled = pool.is_some_and(|p| !p.config_override_enabled());
+        let app_root_depth = app.map_or(0, |a| 1 + app_segments(&a.path).count() as u32);
+        let mut app_roots: Vec<u32> = site
+            .applications
+            .iter()
+            .filter(|a| is_prefix(&a.path, &segs).is_some())
+            .map(|a| 1 + app_segments(&a.path).count() as u32)
+            .collect();
+        app_roots.sort_unstable();
+
+        let mut global_files = Vec::new();
+        let (runtime, is32) = pool.map_or((String::new(), false), |p| {
+            (
+                p.managed_runtime_version.value.clone(),
+                p.enable_32bit_app_on_win64.as_bool().unwrap_or(false),
+            )
+        });
+        if let Some(f) = self.pick_framework_file(&self.machine_files, &runtime, is32) {
+            global_files.push((f, 0));
+        }
+        if let Some(f) = self.pick_framework_file(&self.root_web_files, &runtime, is32) {
+            global_files.push((f, 1));
+        }
+        if let Some(f) = self.apphost {
+            global_files.push((f, 2));
+        }
+
+        let mut steps = Vec::new();
+        let mut web_configs = Vec::new();
+        for d in 0..=segs.len() {
+            let prefix = &segs[..d];
+            let Some((_, Some((vdir, consumed)))) = locate(site, prefix) else {
+                continue;
+            };
+            let folder = physical(vdir, prefix, consumed);
+            let file_key = normalize_windows_path(&format!("{folder}\\web.config"));
+            let file = self.web_configs.get(&file_key).copied();
+            let ignored = if override_disabled {
+                Some(IgnoredReason::PoolConfigurationOverrideDisabled)
+            } else if consumed < d && !vdir.allows_sub_dir_config() {
+                Some(IgnoredReason::SubDirConfigDisallowed)
+            } else {
+                None
+            };
+            if let Some(f) = file {
+                steps.push(Step {
+                    file: f,
+                    depth: d as u32 + 1,
+                    ignored,
+                });
+            }
+            web_configs.push(WebConfigStep {
+                url_path: super::merge::url_of(prefix),
+                physical_folder: folder,
+                file: file.map(|f| self.files[f as usize].path.to_string()),
+                ignored: file.and(ignored),
+            });
+        }
+        let target = Target {
+            site_name: site.name.clone(),
+            segments: segs,
+            key,
+            bounds,
+            app_root_depth,
+            app_roots,
+            global_files,
+            steps,
+        };
+        let (vdir, physical_path, connect_as) = match located {
+            Some((_, Some((v, consumed)))) => (
+                Some(v.url_path.clone()),
+                Some(physical(v, &target.segments, consumed)),
+                v.user_name
+                    .as_ref()
+                    .filter(|u| !u.value.trim().is_empty())
+                    .map(|u| u.value.clone()),
+            ),
+            _ => (None, None, None),
+        };
+        let resolved = ResolvedPath {
+            site: site.name.clone(),
+            site_id: site.id,
+            url_path: target.url_path(),
+            config_path: target.config_path_at(target.bounds.len() as u32 - 1),
+            application: app.map(|a| a.path.clone()),
+            application_pool_exists: pool.is_some(),
+            application_pool: pool_name,
+            virtual_directory: vdir,
+            physical_path,
+            connect_as,
+            web_configs,
+        };
+        (target, resolved)
+    }
+
+    /// A target at server level (no site): machine.config, root web.config and the
+    /// applicationHost.config top level and `<location path="">`.
+    pub(crate) fn server_target(&self) -> Target {
+        let mut global_files = Vec::new();
+        if let Some(f) = self.pick_framework_file(&self.machine_files, "", false) {
+            global_files.push((f, 0));
+        }
+        if let Some(f) = self.pick_framework_file(&self.root_web_files, "", false) {
+            global_files.push((f, 1));
+        }
+        if let Some(f) = self.apphost {
+            global_files.push((f, 2));
+        }
+        Target {
+            site_name: String::new(),
+            segments: Vec::new(),
+            key: String::new(),
+            bounds: vec![0],
+            app_root_depth: 0,
+            app_roots: Vec::new(),
+            global_files,
+            steps: Vec::new(),
+        }
+    }
+
+    /// A target for a raw location path of applicationHost.config whose site does not exist
+    /// (no web.config files apply).
+    pub(crate) fn raw_target(&self, location_path: &str) -> Target {
+        let mut t = self.server_target();
+        let segs = url_segments(location_path);
+        let mut it = segs.into_iter();
+        if let Some(site) = it.next() {
+            t.key = site.to_lowercase();
+            t.bounds.push(t.key.len());
+            t.site_name = site;
+            for s in it {
+                t.key.push('/');
+                t.key.push_str(&s.to_lowercase());
+                t.bounds.push(t.key.len());
+                t.segments.push(s);
+            }
+        }
+        t
+    }
+
+    /// Chooses among machine.config / root web.config copies by the pool's runtime version
+    /// and bitness (Framework64 unless 32-bit; v4.0 unless the pool asks for v2.0).
+    fn pick_framework_file(&self, files: &[u32], runtime: &str, is32: bool) -> Option<u32> {
+        let want_v2 = runtime.trim().to_ascii_lowercase().starts_with("v2");
+        files.iter().copied().max_by_key(|&f| {
+            let p = self.files[f as usize].path.to_ascii_lowercase();
+            let is64 = p.contains("framework64");
+            let v2 = p.contains("v2.0");
+            let mut score = 0;
+            if is64 != is32 {
+                score += 2;
+            }
+            if v2 == want_v2 {
+                score += 4;
+            }
+            score
+        })
+    }
+}

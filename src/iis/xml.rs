@@ -1,0 +1,421 @@
+//! XML reading: one configuration file text → an owned element tree with line numbers.
+//!
+//! `roxmltree` does the parsing (DTDs rejected, so no entity expansion and no XML bombs); this
+//! module bounds size, node count and nesting depth, tolerates a BOM and an
+//! `encoding="utf-16"` declaration (the collector already decoded the text), computes line
+//! numbers in O(log n) per node, and redacts secrets on the way in: a `password` attribute is
+//! stored as `[enc:<provider>:…:enc]` or as [`PLAINTEXT_MARK`], never as the password itself.
+
+use std::fmt::Write as _;
+
+/// Largest file text accepted (bytes).
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+/// Deepest element nesting accepted. Real IIS configuration files stay below 15.
+pub const MAX_DEPTH: usize = 64;
+/// Most XML nodes (elements, text, comments) accepted in one file.
+pub const MAX_NODES: u32 = 4_000_000;
+
+/// What a plaintext secret attribute is stored as.
+pub const PLAINTEXT_MARK: &str = "[plaintext:redacted]";
+
+/// One element of a parsed file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct XmlElement {
+    pub name: Box<str>,
+    pub attrs: Vec<XmlAttr>,
+    pub children: Vec<XmlElement>,
+    pub line: u32,
+}
+
+/// One attribute; `line` is where the attribute itself starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct XmlAttr {
+    pub name: Box<str>,
+    pub value: Box<str>,
+    pub line: u32,
+}
+
+impl XmlElement {
+    pub fn attr(&self, name: &str) -> Option<&XmlAttr> {
+        self.attrs.iter().find(|a| &*a.name == name)
+    }
+
+    pub fn attr_value(&self, name: &str) -> Option<&str> {
+        self.attr(name).map(|a| &*a.value)
+    }
+
+    /// Attribute lookup ignoring ASCII case (for location-tag attributes and similar).
+    pub fn attr_ci(&self, name: &str) -> Option<&XmlAttr> {
+        self.attrs
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn child(&self, name: &str) -> Option<&XmlElement> {
+        self.children.iter().find(|c| &*c.name == name)
+    }
+
+    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a XmlElement> {
+        self.children.iter().filter(move |c| &*c.name == name)
+    }
+}
+
+/// A parse failure with its position (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct XmlError {
+    pub kind: XmlErrorKind,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum XmlErrorKind {
+    TooLarge,
+    TooDeep,
+    TooManyNodes,
+    Dtd,
+    Malformed,
+}
+
+/// A `password` attribute found in plain text (value never kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FoundSecret {
+    pub line: u32,
+    pub element_path: String,
+    pub attribute: String,
+}
+
+/// The result of reading one file.
+pub(crate) struct ParsedXml {
+    pub root: XmlElement,
+    pub secrets: Vec<FoundSecret>,
+}
+
+/// Byte offsets of line starts, for O(log n) line lookup.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let mut starts = Vec::with_capacity(text.len() / 40 + 1);
+        starts.push(0);
+        starts.extend(memchr_newlines(text.as_bytes()));
+        LineIndex { starts }
+    }
+
+    fn line(&self, pos: usize) -> u32 {
+        let idx = match self.starts.binary_search(&pos) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        u32::try_from(idx + 1).unwrap_or(u32::MAX)
+    }
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i + 1)
+}
+
+/// Prepares a decoded text for roxmltree: drops a leading BOM and rewrites an
+/// `encoding="utf-16"` (or `unicode`) declaration to UTF-8 in place, keeping every byte offset
+/// after it unchanged so positions stay right.
+fn prepare(text: &str) -> std::borrow::Cow<'_, str> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let head_end = body.find("?>").filter(|&e| e < 200);
+    if body.starts_with("<?xml") {
+        if let Some(end) = head_end {
+            let head = &body[..end];
+            let lower = head.to_ascii_lowercase();
+            if let Some(p) = lower.find("encoding") {
+                let rest = &lower[p + 8..];
+                let trimmed = rest.trim_start_matches([' ', '=', '\t']);
+                let q = trimmed.chars().next();
+                if matches!(q, Some('"') | Some('\'')) {
+                    let vstart = p + 8 + (rest.len() - trimmed.len()) + 1;
+                    if let Some(vlen) = lower[vstart..].find(q.unwrap_or('"')) {
+                        let enc = &lower[vstart..vstart + vlen];
+                        if enc.starts_with("utf-16") || enc == "unicode" || enc == "ucs-2" {
+                            let mut s = String::with_capacity(body.len());
+                            s.push_str(&body[..vstart]);
+                            s.push_str("utf-8");
+                            // pad inside the quotes is not allowed; pad after the closing quote.
+                            s.push(q.unwrap_or('"'));
+                            for _ in 0..vlen.saturating_sub(5) {
+                                s.push(' ');
+                            }
+                            s.push_str(&body[vstart + vlen + 1..]);
+                            return std::borrow::Cow::Owned(s);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    std::borrow::Cow::Borrowed(body)
+}
+
+/// Parses one file text.
+pub(crate) fn parse(text: &str) -> Result<ParsedXml, XmlError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(XmlError {
+            kind: XmlErrorKind::TooLarge,
+            line: 1,
+            column: 1,
+            message: format!(
+                "file is {} bytes, more than the {} byte bound; not parsed",
+                text.len(),
+                MAX_FILE_BYTES
+            ),
+        });
+    }
+    let prepared = prepare(text);
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: MAX_NODES,
+        ..roxmltree::ParsingOptions::default()
+    };
+    let doc = match roxmltree::Document::parse_with_options(&prepared, opts) {
+        Ok(d) => d,
+        Err(e) => {
+            let pos = e.pos();
+            let kind = match e {
+                roxmltree::Error::DtdDetected => XmlErrorKind::Dtd,
+                roxmltree::Error::NodesLimitReached => XmlErrorKind::TooManyNodes,
+                _ => XmlErrorKind::Malformed,
+            };
+            let message = match kind {
+                XmlErrorKind::Dtd => {
+                    "the file has a DTD (<!DOCTYPE>); DTDs and entities are refused".to_string()
+                }
+                XmlErrorKind::TooManyNodes => {
+                    format!("more than {MAX_NODES} XML nodes; not parsed")
+                }
+                _ => format!("malformed XML: {e}"),
+            };
+            return Err(XmlError {
+                kind,
+                line: pos.row,
+                column: pos.col,
+                message,
+            });
+        }
+    };
+    let lines = LineIndex::new(&prepared);
+    let root = doc.root_element();
+    let mut secrets = Vec::new();
+    let mut path = String::new();
+    let root = convert(root, &lines, 1, &mut path, &mut secrets)?;
+    Ok(ParsedXml { root, secrets })
+}
+
+fn convert(
+    node: roxmltree::Node<'_, '_>,
+    lines: &LineIndex,
+    depth: usize,
+    path: &mut String,
+    secrets: &mut Vec<FoundSecret>,
+) -> Result<XmlElement, XmlError> {
+    let line = lines.line(node.range().start);
+    if depth > MAX_DEPTH {
+        return Err(XmlError {
+            kind: XmlErrorKind::TooDeep,
+            line,
+            column: 1,
+            message: format!("elements nested deeper than {MAX_DEPTH} levels; not parsed"),
+        });
+    }
+    let name: Box<str> = node.tag_name().name().into();
+    let path_len = path.len();
+    if !path.is_empty() {
+        path.push('/');
+    }
+    path.push_str(&name);
+    if let Some(key) = node
+        .attribute("name")
+        .or_else(|| node.attribute("path"))
+        .or_else(|| node.attribute("value"))
+    {
+        let key_attr = if node.attribute("name").is_some() {
+            "name"
+        } else if node.attribute("path").is_some() {
+            "path"
+        } else {
+            "value"
+        };
+        let _ = write!(path, "[@{key_attr}='{key}']");
+    }
+    let mut attrs = Vec::with_capacity(node.attributes().len());
+    for a in node.attributes() {
+        let aname = a.name();
+        let aline = lines.line(a.range().start);
+        let raw = a.value();
+        let value: Box<str> = if aname.eq_ignore_ascii_case("password") {
+            match classify_secret(raw) {
+                SecretForm::Empty => "".into(),
+                SecretForm::Encrypted(provider) => format!("[enc:{provider}:…:enc]").into(),
+                SecretForm::Plaintext => {
+                    secrets.push(FoundSecret {
+                        line: aline,
+                        element_path: path.clone(),
+                        attribute: aname.to_string(),
+                    });
+                    PLAINTEXT_MARK.into()
+                }
+            }
+        } else if aname.eq_ignore_ascii_case("connectionString") {
+            match redact_connection_string(raw) {
+                Some(redacted) => {
+                    secrets.push(FoundSecret {
+                        line: aline,
+                        element_path: path.clone(),
+                        attribute: aname.to_string(),
+                    });
+                    redacted.into()
+                }
+                None => raw.into(),
+            }
+        } else {
+            raw.into()
+        };
+        attrs.push(XmlAttr {
+            name: aname.into(),
+            value,
+            line: aline,
+        });
+    }
+    let mut children = Vec::new();
+    for c in node.children().filter(|c| c.is_element()) {
+        children.push(convert(c, lines, depth + 1, path, secrets)?);
+    }
+    path.truncate(path_len);
+    Ok(XmlElement {
+        name,
+        attrs,
+        children,
+        line,
+    })
+}
+
+/// How a secret attribute value looks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SecretForm<'a> {
+    Empty,
+    Encrypted(&'a str),
+    Plaintext,
+}
+
+/// `[enc:Provider:data:enc]` is IIS's encrypted attribute form; anything else non-empty is
+/// plain text.
+pub(crate) fn classify_secret(raw: &str) -> SecretForm<'_> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return SecretForm::Empty;
+    }
+    if let Some(inner) = t
+        .strip_prefix("[enc:")
+        .and_then(|s| s.strip_suffix(":enc]"))
+    {
+        let provider = inner.split(':').next().unwrap_or("");
+        return SecretForm::Encrypted(provider);
+    }
+    SecretForm::Plaintext
+}
+
+/// Masks `Password=`/`Pwd=` in a connection string; `None` when it holds no password.
+fn redact_connection_string(raw: &str) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut found = false;
+    for (i, part) in raw.split(';').enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        match part.split_once('=') {
+            Some((k, v))
+                if (k.trim().eq_ignore_ascii_case("password")
+                    || k.trim().eq_ignore_ascii_case("pwd"))
+                    && !v.trim().is_empty() =>
+            {
+                found = true;
+                out.push_str(k);
+                out.push('=');
+                out.push_str(PLAINTEXT_MARK);
+            }
+            _ => out.push_str(part),
+        }
+    }
+    found.then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_attrs() {
+        let p = parse("<configuration>\n  <a x=\"1\"\n     y=\"2\"/>\n</configuration>").unwrap();
+        let a = &p.root.children[0];
+        assert_eq!(a.line, 2);
+        assert_eq!(a.attr("x").unwrap().line, 2);
+        assert_eq!(a.attr("y").unwrap().line, 3);
+    }
+
+    #[test]
+    fn bom_and_utf16_declaration() {
+        let t = "\u{feff}<?xml version=\"1.0\" encoding=\"utf-16\"?>\n<configuration>\n<x/></configuration>";
+        let p = parse(t).unwrap();
+        assert_eq!(p.root.children[0].line, 3);
+        let t = "<?xml version='1.0' encoding='UTF-16' standalone='yes'?><configuration/>";
+        assert!(parse(t).is_ok());
+    }
+
+    #[test]
+    fn dtd_refused() {
+        let t = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">]><configuration>&lol;</configuration>";
+        let e = parse(t).err().unwrap();
+        assert_eq!(e.kind, XmlErrorKind::Dtd);
+    }
+
+    #[test]
+    fn depth_bounded() {
+        let mut t = String::new();
+        for _ in 0..(MAX_DEPTH + 5) {
+            t.push_str("<a>");
+        }
+        for _ in 0..(MAX_DEPTH + 5) {
+            t.push_str("</a>");
+        }
+        assert_eq!(parse(&t).err().unwrap().kind, XmlErrorKind::TooDeep);
+    }
+
+    #[test]
+    fn malformed_has_position() {
+        let e = parse("<configuration>\n<a>\n</b></configuration>")
+            .err()
+            .unwrap();
+        assert_eq!(e.kind, XmlErrorKind::Malformed);
+        assert_eq!(e.line, 3);
+    }
+
+    #[test]
+    fn secrets_redacted() {
+        let p = parse(
+            "<configuration><add name=\"p\" password=\"hunter2\"/><v password=\"[enc:AesProvider:abc=:enc]\"/>\
+             <c connectionString=\"Server=x;User Id=u;Password=hunter2;\"/></configuration>",
+        )
+        .unwrap();
+        let text = format!("{:?}", p.root);
+        assert!(!text.contains("hunter2"));
+        assert_eq!(p.secrets.len(), 2);
+        assert_eq!(p.secrets[0].element_path, "configuration/add[@name='p']");
+        assert_eq!(
+            p.root.children[1].attr_value("password"),
+            Some("[enc:AesProvider:…:enc]")
+        );
+    }
+}

@@ -10,7 +10,7 @@ use std::time::Instant;
 use crate::report::model::{Finding, HostResult, HostStatus, LogEvidence, NotEvaluated, Timings};
 use crate::rules::settings::RuleSettings;
 use crate::rules::{self, HostContext, Sink};
-use crate::snapshot::{SiteLogSummary, Snapshot};
+use crate::snapshot::{FileRole, SiteLogSummary, Snapshot};
 
 /// The win32 status of the anonymous first leg of every challenge (`401 2 5`).
 const CHALLENGE_FIRST_WIN32: u64 = 5;
@@ -93,25 +93,43 @@ pub fn analyze(
         .config
         .file_errors()
         .iter()
-        .map(|e| e.to_string())
+        .map(describe_file_error)
         .collect();
     problems.extend(snapshot.errors.iter().map(|e| match &e.target {
         Some(t) => format!("collector ({}) {t}: {}", e.stage, e.message),
         None => format!("collector ({}): {}", e.stage, e.message),
     }));
-    let status = if problems.is_empty() && missing_facts.is_empty() {
+    // Without a readable applicationHost.config nothing about the host can be judged.
+    let apphost_error = ctx
+        .config
+        .file_errors()
+        .iter()
+        .find(|e| e.role == FileRole::ApplicationHost)
+        .map(describe_file_error)
+        .or_else(|| {
+            (snapshot.collected.config && !ctx.config.has_application_host()).then(|| {
+                "the snapshot holds no applicationHost.config: nothing to evaluate".to_string()
+            })
+        });
+    let status = if apphost_error.is_some() {
+        findings.clear();
+        HostStatus::Error
+    } else if problems.is_empty() && missing_facts.is_empty() {
         HostStatus::Ok
     } else {
         HostStatus::Partial
     };
-    let reason = (!missing_facts.is_empty()).then(|| {
-        format!(
-            "only part of the host's facts were available; not collected: {}",
-            missing_facts.join(", ")
-        )
+    let reason = apphost_error.or_else(|| {
+        (!missing_facts.is_empty()).then(|| {
+            format!(
+                "only part of the host's facts were available; not collected: {}",
+                missing_facts.join(", ")
+            )
+        })
     });
 
-    let (sites, applications) = ctx.config.counts();
+    let sites = ctx.config.sites().len();
+    let applications = ctx.config.applications().count();
     let host_result = HostResult {
         name: host,
         status,
@@ -207,7 +225,7 @@ fn attach_log_evidence(ctx: &HostContext, findings: &mut [Finding]) {
         let (Some(site), Some((401, sub))) = (f.site.as_deref(), f.substatus.log_pair()) else {
             continue;
         };
-        let Some(site_id) = ctx.config.site_id(site) else {
+        let Some(site_id) = ctx.config.site(site).and_then(|s| s.id) else {
             continue;
         };
         let Some(summary) = logs.sites.iter().find(|s| s.site_id == site_id) else {
@@ -229,4 +247,12 @@ fn attach_log_evidence(ctx: &HostContext, findings: &mut [Finding]) {
             });
         }
     }
+}
+
+/// `FILE: line L, column C: message`.
+fn describe_file_error(e: &crate::iis::FileError) -> String {
+    format!(
+        "{}: line {}, column {}: {}",
+        e.file, e.line, e.column, e.message
+    )
 }

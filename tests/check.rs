@@ -105,7 +105,10 @@ fn a_file_that_is_not_json_is_an_error_host_and_the_others_are_still_evaluated()
         .assert()
         .code(3);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert!(stderr.contains("broken.json"), "error names the file: {stderr}");
+    assert!(
+        stderr.contains("broken.json"),
+        "error names the file: {stderr}"
+    );
     let report = read_report(out.path());
     assert_eq!(host(&report, "WEB-01")["status"], "ok");
     let broken = host(&report, "broken");
@@ -132,7 +135,10 @@ fn a_wrong_schema_version_is_refused_with_the_version_named() {
     let report = read_report(out.path());
     let old = host(&report, "old");
     assert_eq!(old["status"], "error");
-    assert!(old["reason"].as_str().unwrap().contains("iis-sweep/snapshot/0"));
+    assert!(old["reason"]
+        .as_str()
+        .unwrap()
+        .contains("iis-sweep/snapshot/0"));
     assert_eq!(host(&report, "WEB-01")["status"], "ok");
 }
 
@@ -144,7 +150,8 @@ fn malformed_applicationhost_xml_names_file_line_and_column() {
         serde_json::from_str(&std::fs::read_to_string(examples().join("WEB-02.json")).unwrap())
             .unwrap();
     snap["host"]["name"] = "BADXML".into();
-    snap["files"][0]["text"] = "<configuration>\n  <system.webServer>\n    <oops attr=\"x>\n</configuration>".into();
+    snap["files"][0]["text"] =
+        "<configuration>\n  <system.webServer>\n    <oops attr=\"x>\n</configuration>".into();
     std::fs::write(input.path().join("BADXML.json"), snap.to_string()).unwrap();
     let out = tempfile::tempdir().unwrap();
     iis_sweep()
@@ -181,7 +188,9 @@ fn host_supplied_markup_is_escaped_in_html() {
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     assert!(!html.contains("<script>alert(1)"), "raw script tag leaked");
     assert!(!html.contains("<img src=x"), "raw img tag leaked");
-    assert!(html.contains("&lt;script&gt;alert(1)") || html.contains("\\u003cscript\\u003ealert(1)"));
+    assert!(
+        html.contains("&lt;script&gt;alert(1)") || html.contains("\\u003cscript\\u003ealert(1)")
+    );
     // Only our own two scripts exist in the page.
     assert_eq!(html.matches("<script").count(), 2);
 }

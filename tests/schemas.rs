@@ -3,8 +3,12 @@
 use std::path::Path;
 
 fn committed(name: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs").join(name))
-        .unwrap_or_else(|e| panic!("docs/{name}: {e}"))
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("docs")
+            .join(name),
+    )
+    .unwrap_or_else(|e| panic!("docs/{name}: {e}"))
 }
 
 fn assert_fresh(which: &str, file: &str) {

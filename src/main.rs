@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use iis_sweep::commands::{self, FailOn, Outcome};
+use iis_sweep::report::model::Substatus;
 use iis_sweep::report::{Format, OutputOptions};
 use iis_sweep::rules::settings::RuleSettings;
 
@@ -30,6 +31,13 @@ struct Cli {
 enum Command {
     /// Evaluate snapshots or applicationHost.config files offline and write reports.
     Check(CheckArgs),
+    /// Diagnose a reported 401: the ranked likely causes for one URL.
+    Why(WhyArgs),
+    /// Print the effective IIS configuration of a path, with where each value comes from.
+    Config(ConfigArgs),
+    /// Show which identity reads the content behind a path, per authentication method, and
+    /// whether the folder's ACL lets it.
+    Access(AccessArgs),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
     /// Print the collector script (run it on a host, hand its JSON to `check`).
@@ -87,6 +95,65 @@ struct CheckArgs {
     output: OutputArgs,
     #[command(flatten)]
     policy: PolicyArgs,
+}
+
+#[derive(Args, Debug)]
+struct WhyArgs {
+    /// A snapshot file or an applicationHost.config.
+    path: PathBuf,
+    /// The site name, as in IIS Manager.
+    #[arg(long)]
+    site: String,
+    /// The URL path users get the 401 on, e.g. /app/page.aspx.
+    #[arg(long, default_value = "/")]
+    url: String,
+    /// The substatus from the IIS log or the detailed error page, e.g. 401.3.
+    #[arg(long, value_parser = parse_substatus)]
+    substatus: Option<Substatus>,
+    /// Rule settings and waivers (TOML).
+    #[arg(long, value_name = "FILE")]
+    rules_config: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_substatus(s: &str) -> Result<Substatus, String> {
+    Substatus::parse(s)
+        .ok_or_else(|| format!("{s:?}: use 401.1, 401.2, 401.3, 401.4, 401.5, 401.501 … 401.504"))
+}
+
+#[derive(Args, Debug)]
+struct ConfigArgs {
+    /// A snapshot file or an applicationHost.config.
+    #[arg(value_name = "PATH")]
+    input: PathBuf,
+    #[arg(long)]
+    site: String,
+    /// URL path inside the site, e.g. /app/sub.
+    #[arg(long = "path", default_value = "/")]
+    url: String,
+    /// One section, e.g. system.webServer/security/authentication/windowsAuthentication.
+    #[arg(long)]
+    section: Option<String>,
+    /// text or json.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    format: String,
+}
+
+#[derive(Args, Debug)]
+struct AccessArgs {
+    /// A snapshot file.
+    #[arg(value_name = "PATH")]
+    input: PathBuf,
+    #[arg(long)]
+    site: String,
+    /// URL path inside the site.
+    #[arg(long = "path", default_value = "/")]
+    url: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -168,6 +235,45 @@ fn run(command: Command) -> anyhow::Result<Outcome> {
             let (outcome, report) = commands::check::run(&opts)?;
             print_summary(&report, &opts.output);
             Ok(outcome)
+        }
+        Command::Why(a) => {
+            let rules_settings = match &a.rules_config {
+                Some(p) => RuleSettings::load(p)?,
+                None => RuleSettings::default(),
+            };
+            let d = commands::why::run(&a.path, &a.site, &a.url, a.substatus, &rules_settings)?;
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&d)?);
+            } else {
+                print!("{}", d.to_text());
+            }
+            Ok(if d.causes.is_empty() {
+                Outcome::Clean
+            } else {
+                Outcome::Findings
+            })
+        }
+        Command::Config(a) => {
+            print!(
+                "{}",
+                commands::inspect::config(
+                    &a.input,
+                    &a.site,
+                    &a.url,
+                    a.section.as_deref(),
+                    a.format == "json"
+                )?
+            );
+            Ok(Outcome::Clean)
+        }
+        Command::Access(a) => {
+            let r = commands::inspect::access(&a.input, &a.site, &a.url)?;
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", r.to_text());
+            }
+            Ok(Outcome::Clean)
         }
         Command::Rules(a) => {
             commands::rules::run(a.rule.as_deref(), &a.format)?;

@@ -210,3 +210,103 @@ fn rules_lists_the_catalogue() {
     let out = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
     assert!(out.contains("U201") && out.contains("U301"));
 }
+
+#[test]
+fn why_ranks_the_acl_cause_with_log_evidence() {
+    let assert = iis_sweep()
+        .args([
+            "why",
+            "--site",
+            "Shop",
+            "--url",
+            "/cart/checkout.aspx",
+            "--substatus",
+            "401.3",
+        ])
+        .arg(examples().join("WEB-03.json"))
+        .assert()
+        .code(1);
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(out.contains("1. [401.3] U301"), "{out}");
+    assert!(out.contains("412 matching responses"), "{out}");
+    assert!(
+        out.contains("icacls \"D:\\Sites\\Shop\" /grant \"*S-1-5-17:(OI)(CI)RX\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn why_says_no_config_cause_and_what_was_checked() {
+    let assert = iis_sweep()
+        .args([
+            "why",
+            "--site",
+            "Shop",
+            "--url",
+            "/",
+            "--substatus",
+            "401.3",
+        ])
+        .arg(examples().join("WEB-01.json"))
+        .assert()
+        .code(0);
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(
+        out.contains("No configuration cause found for 401.3"),
+        "{out}"
+    );
+    assert!(out.contains("Checked: ") && out.contains("U301"), "{out}");
+}
+
+#[test]
+fn why_names_the_sites_when_the_site_is_unknown() {
+    iis_sweep()
+        .args(["why", "--site", "Nope"])
+        .arg(examples().join("WEB-01.json"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("Intranet"));
+}
+
+#[test]
+fn access_shows_the_identity_and_the_verdict() {
+    let assert = iis_sweep()
+        .args(["access", "--site", "Shop", "--json"])
+        .arg(examples().join("WEB-03.json"))
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(v["physical_path"], "D:\\Sites\\Shop");
+    let ids = v["identities"].as_array().unwrap();
+    assert_eq!(ids.len(), 1, "{v:#}");
+    assert_eq!(ids[0]["principal"], "NT AUTHORITY\\IUSR");
+    assert_eq!(ids[0]["folder"], "not granted");
+    // The same folder with the default ACL on WEB-01 is readable.
+    let assert = iis_sweep()
+        .args(["access", "--site", "Shop", "--json"])
+        .arg(examples().join("WEB-01.json"))
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(v["identities"][0]["folder"], "granted");
+}
+
+#[test]
+fn config_prints_values_with_their_origin() {
+    let assert = iis_sweep()
+        .args([
+            "config",
+            "--site",
+            "Intranet",
+            "--path",
+            "/hr",
+            "--section",
+            "system.webServer/security/authentication/windowsAuthentication",
+        ])
+        .arg(examples().join("WEB-02.json"))
+        .assert()
+        .success();
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(out.contains("applicationHost.config:113"), "{out}");
+    assert!(out.contains("schema default"), "{out}");
+}

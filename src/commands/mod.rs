@@ -2,7 +2,9 @@
 //! `main` turns into an exit code.
 
 pub mod check;
+pub mod inspect;
 pub mod rules;
+pub mod why;
 
 use crate::report::model::{Report, Severity};
 

@@ -9,7 +9,7 @@
 //! Families: [`logon`] (401.1), [`server_config`] (401.2), [`acl`] (401.3), [`filters`]
 //! (401.4/401.5), [`ip`] (401.501–504), [`hygiene`], [`config_errors`] (500.19).
 
-mod common;
+pub mod common;
 pub mod context;
 pub mod settings;
 

@@ -90,7 +90,7 @@ pub fn run(
         .filter(|f| f.waived.is_none())
         .collect();
     // Asked for one substatus: the other 401 causes still show, ranked below.
-    causes.sort_by(|x, y| score(y, substatus).cmp(&score(x, substatus)));
+    causes.sort_by_key(|f| std::cmp::Reverse(score(f, substatus)));
     let checked = crate::rules::all()
         .iter()
         .filter(|r| a.host.rules_evaluated.iter().any(|c| c == r.code))

@@ -31,6 +31,8 @@ struct Cli {
 enum Command {
     /// Evaluate snapshots or applicationHost.config files offline and write reports.
     Check(CheckArgs),
+    /// Sweep the hosts of an inventory over WinRM and write reports.
+    Scan(ScanArgs),
     /// Diagnose a reported 401: the ranked likely causes for one URL.
     Why(WhyArgs),
     /// Print the effective IIS configuration of a path, with where each value comes from.
@@ -95,6 +97,42 @@ struct CheckArgs {
     output: OutputArgs,
     #[command(flatten)]
     policy: PolicyArgs,
+}
+
+#[derive(Args, Debug)]
+struct ScanArgs {
+    /// Inventory: native TOML, Ansible INI or YAML, or `ansible-inventory --list` JSON.
+    #[arg(short, long, value_name = "FILE")]
+    inventory: PathBuf,
+    /// Only hosts matching this Ansible-style pattern (groups, names, globs, `a:&b`, `a:!b`).
+    #[arg(long, value_name = "PATTERN")]
+    limit: Option<String>,
+    /// Hosts swept at once.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    concurrency: u32,
+    /// Deadline per host in seconds, covering connect, collection and shell cleanup.
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    host_timeout: u64,
+    /// Connection retries per host (with backoff, within the deadline).
+    #[arg(long, default_value_t = 2)]
+    retries: u32,
+    /// Sweep one shard of the inventory: K/N (stable hash of the host name).
+    #[arg(long, value_parser = parse_shard)]
+    shard: Option<(u32, u32)>,
+    /// Keep every host's snapshot in DIR (evaluate again later with `check DIR`).
+    #[arg(long, value_name = "DIR")]
+    save_snapshots: Option<PathBuf>,
+    /// No progress bar (it is hidden anyway when stderr is not a terminal).
+    #[arg(long)]
+    no_progress: bool,
+    #[command(flatten)]
+    output: OutputArgs,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    iis_sweep::collect::sweep::parse_shard(s)
 }
 
 #[derive(Args, Debug)]
@@ -174,7 +212,7 @@ enum TemplatesCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.quiet, cli.verbose);
-    match run(cli.command) {
+    match run(cli.command, cli.quiet) {
         Ok(outcome) => ExitCode::from(outcome as u8),
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -222,7 +260,13 @@ fn output(o: &OutputArgs) -> OutputOptions {
     }
 }
 
-fn run(command: Command) -> anyhow::Result<Outcome> {
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn run(command: Command, quiet: bool) -> anyhow::Result<Outcome> {
     match command {
         Command::Check(a) => {
             let opts = commands::check::CheckOptions {
@@ -233,6 +277,25 @@ fn run(command: Command) -> anyhow::Result<Outcome> {
                 baseline: a.policy.baseline,
             };
             let (outcome, report) = commands::check::run(&opts)?;
+            print_summary(&report, &opts.output);
+            Ok(outcome)
+        }
+        Command::Scan(a) => {
+            let opts = commands::scan::ScanOptions {
+                inventory: a.inventory,
+                limit: a.limit,
+                concurrency: a.concurrency as usize,
+                host_timeout: std::time::Duration::from_secs(a.host_timeout),
+                retries: a.retries,
+                shard: a.shard,
+                save_snapshots: a.save_snapshots,
+                output: output(&a.output),
+                settings: settings(&a.policy)?,
+                fail_on: a.policy.fail_on,
+                baseline: a.policy.baseline,
+                progress: !a.no_progress && !quiet,
+            };
+            let (outcome, report) = runtime()?.block_on(commands::scan::run(&opts))?;
             print_summary(&report, &opts.output);
             Ok(outcome)
         }

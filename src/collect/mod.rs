@@ -5,6 +5,8 @@
 //! chunks) — the simulator recognises exactly these shapes.
 
 pub mod delivery;
+pub mod session;
+pub mod sweep;
 
 /// The collector, embedded at build time. PowerShell 5.1 syntax, no modules.
 pub const COLLECTOR_SCRIPT: &str = include_str!("collector.ps1");

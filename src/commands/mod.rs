@@ -4,6 +4,7 @@
 pub mod check;
 pub mod inspect;
 pub mod rules;
+pub mod scan;
 pub mod why;
 
 use crate::report::model::{Report, Severity};

@@ -1,0 +1,109 @@
+//! `iis-sweep scan -i INVENTORY`: sweeps live hosts over WinRM and writes the same reports as
+//! `check`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::collect::sweep::{in_shard, sweep, SweepOptions};
+use crate::credentials::{resolve_all, TerminalPrompter};
+use crate::inventory::{self, Target};
+use crate::report::build::ReportBuilder;
+use crate::report::{self, OutputOptions, Report};
+use crate::rules::settings::RuleSettings;
+
+use super::{outcome, FailOn, Outcome};
+
+/// Options of `scan`.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub inventory: PathBuf,
+    pub limit: Option<String>,
+    pub concurrency: usize,
+    pub host_timeout: Duration,
+    pub retries: u32,
+    pub shard: Option<(u32, u32)>,
+    pub save_snapshots: Option<PathBuf>,
+    pub output: OutputOptions,
+    pub settings: RuleSettings,
+    pub fail_on: FailOn,
+    pub baseline: Option<PathBuf>,
+    pub progress: bool,
+}
+
+/// Loads the inventory and applies `--limit` and `--shard`.
+pub fn targets(opts: &ScanOptions) -> anyhow::Result<Vec<Target>> {
+    let inv = inventory::load(&opts.inventory).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut targets = match &opts.limit {
+        Some(p) => inventory::apply_limit(&inv, p).map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => inv.targets.clone(),
+    };
+    if let Some((k, n)) = opts.shard {
+        targets.retain(|t| in_shard(&t.name, k, n));
+    }
+    Ok(targets)
+}
+
+/// Runs a sweep over `targets` (already filtered) and writes the reports. Ctrl-C stops
+/// launching hosts, lets the ones in flight delete their shells, and still writes the report.
+pub async fn run_targets(
+    targets: Vec<Target>,
+    opts: &ScanOptions,
+    command: &str,
+) -> anyhow::Result<(Outcome, Report)> {
+    let mut prompter = TerminalPrompter;
+    let credentials = resolve_all(targets.iter().map(|t| &t.credential), &mut prompter)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(dir) = &opts.save_snapshots {
+        std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    }
+    let mut builder = ReportBuilder::new(command, vec![opts.inventory.display().to_string()]);
+    builder.run_mut().shard = opts.shard.map(|(k, n)| format!("{k}/{n}"));
+    let today = chrono::Utc::now().date_naive();
+    for note in opts.settings.expired_notes(today) {
+        tracing::warn!("{note}");
+        builder.note(note);
+    }
+    let (tx, rx) = watch::channel(false);
+    let ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::warn!("interrupted: finishing the hosts in flight, then writing the report");
+            let _ = tx.send(true);
+        }
+    });
+    let sweep_opts = SweepOptions {
+        concurrency: opts.concurrency,
+        host_timeout: opts.host_timeout,
+        retries: opts.retries,
+        save_snapshots: opts.save_snapshots.clone(),
+        progress: opts.progress,
+        settings: opts.settings.clone(),
+    };
+    let interrupted = sweep(targets, &credentials, &sweep_opts, &mut builder, rx).await?;
+    ctrl_c.abort();
+    builder.run_mut().interrupted = interrupted;
+    let mut rep = builder.finish();
+    if let Some(b) = &opts.baseline {
+        crate::report::drift::apply_baseline(&mut rep, b)?;
+    }
+    report::write_all(&rep, &opts.output)?;
+    Ok((outcome(&rep, opts.fail_on), rep))
+}
+
+/// `scan`.
+pub async fn run(opts: &ScanOptions) -> anyhow::Result<(Outcome, Report)> {
+    let targets = targets(opts)?;
+    if targets.is_empty() {
+        anyhow::bail!(
+            "{}: no host to sweep{}",
+            opts.inventory.display(),
+            if opts.limit.is_some() || opts.shard.is_some() {
+                " after --limit/--shard"
+            } else {
+                ""
+            }
+        );
+    }
+    run_targets(targets, opts, "scan").await
+}

@@ -118,6 +118,9 @@ pub struct Application {
     pub virtual_directories: Vec<VirtualDirectory>,
     /// Where the `<application>` element is.
     pub origin: Origin,
+    /// Index of the pool in [`super::HostConfig::app_pools`], when it exists.
+    #[serde(skip)]
+    pub(crate) pool_idx: Option<usize>,
 }
 
 impl Application {
@@ -229,10 +232,13 @@ pub struct GlobalModule {
 /// `(element, file)` pairs, most specific first, for default chains.
 type Chain<'a> = Vec<(&'a XmlElement, &'a Arc<str>)>;
 
-fn pick(name: &str, chain: &Chain<'_>, default: Option<&str>) -> Option<Value> {
+fn pick(name: &str, chain: &Chain<'_>, default: Option<&'static str>) -> Option<Value> {
     for (el, path) in chain {
         if let Some(a) = el.attr(name) {
-            return Some(Value::new(&*a.value, Origin::file(path, a.line)));
+            return Some(Value::new(
+                String::from(&*a.value),
+                Origin::file(path, a.line),
+            ));
         }
     }
     default.map(|d| Value::new(d, Origin::SchemaDefault))
@@ -251,6 +257,7 @@ pub(crate) fn build_pools(
     issues: &mut Vec<ConfigIssue>,
 ) -> Vec<AppPool> {
     let mut out: Vec<AppPool> = Vec::new();
+    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
     // applicationPoolDefaults: last one wins (merged in document order).
     let defaults: Vec<(&XmlElement, &Arc<str>)> = pools_sections
         .iter()
@@ -264,17 +271,21 @@ pub(crate) fn build_pools(
     for (section, path) in pools_sections {
         for c in &section.children {
             match &*c.name {
-                "clear" => out.clear(),
+                "clear" => {
+                    out.clear();
+                    names.clear();
+                }
                 "remove" => {
                     if let Some(n) = c.attr_value("name") {
                         out.retain(|p| !p.name.eq_ignore_ascii_case(n));
+                        names.remove(&n.to_lowercase());
                     }
                 }
                 "add" => {
                     let Some(name) = c.attr_value("name") else {
                         continue;
                     };
-                    if out.iter().any(|p| p.name.eq_ignore_ascii_case(name)) {
+                    if !names.insert(name.to_lowercase()) {
                         issues.push(ConfigIssue {
                             kind: IssueKind::DuplicateKey,
                             file: path.to_string(),
@@ -344,6 +355,8 @@ pub(crate) fn build_sites(
     issues: &mut Vec<ConfigIssue>,
 ) -> Vec<Site> {
     let mut out: Vec<Site> = Vec::new();
+    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut ids: std::collections::HashSet<u64> = std::collections::HashSet::new();
     let last = |name: &str| -> Vec<(&XmlElement, &Arc<str>)> {
         sites_sections
             .iter()
@@ -364,7 +377,7 @@ pub(crate) fn build_sites(
         for s in section.children_named("site") {
             let name = s.attr_value("name").unwrap_or("").to_string();
             let id = s.attr_value("id").and_then(|v| v.trim().parse().ok());
-            if out.iter().any(|o| o.name.eq_ignore_ascii_case(&name)) {
+            if !names.insert(name.to_lowercase()) {
                 issues.push(ConfigIssue {
                     kind: IssueKind::DuplicateKey,
                     file: path.to_string(),
@@ -375,7 +388,7 @@ pub(crate) fn build_sites(
                 });
                 continue;
             }
-            if id.is_some() && out.iter().any(|o| o.id == id) {
+            if id.is_some_and(|i| !ids.insert(i)) {
                 issues.push(ConfigIssue {
                     kind: IssueKind::DuplicateKey,
                     file: path.to_string(),
@@ -524,6 +537,7 @@ pub(crate) fn build_sites(
                     preload_enabled: pick_schema("preloadEnabled", &app_chain, aa),
                     virtual_directories: vdirs,
                     origin: Origin::file(path, a.line),
+                    pool_idx: None,
                 });
             }
             out.push(Site {

@@ -14,13 +14,14 @@
 //!   `lockAllElementsExcept` set by a higher file, `lockItem`. A violation is a
 //!   [`ConfigIssue`] and the occurrence is not applied.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::files::Instance;
 use super::model::{
     Attribute, ConfigIssue, Effective, EffectiveElement, Ignored, IgnoredReason, IssueKind, Item,
-    LockKind, LockRule, Origin, OverrideModeAt, Value,
+    LockKind, LockRule, Origin, OverrideModeAt, Text, Value,
 };
 use super::schema::{self, AllowDefinition, CollectionSchema, ElementSchema, OverrideMode};
 use super::xml::XmlElement;
@@ -169,9 +170,12 @@ pub(crate) fn compute(h: &HostConfig, t: &Target, section: &str) -> Effective {
         (None, Some(id)) => h.registry.name(id).to_string(),
         (None, None) => section.to_string(),
     };
-    let root_name = name.rsplit('/').next().unwrap_or(&name).to_string();
     let root_schema = sch.map(|s| &s.root);
-    let mut root = EffectiveElement::with_schema(&root_name, root_schema);
+    let root_name: Text = match root_schema {
+        Some(r) => Cow::Borrowed(r.name),
+        None => Cow::Owned(name.rsplit('/').next().unwrap_or(&name).to_string()),
+    };
+    let mut root = EffectiveElement::with_schema(root_name, root_schema);
     let mut ignored = Vec::new();
     let mut issues = Vec::new();
     let (default_mode, default_origin) = h.registry.override_mode_default(&name);
@@ -253,7 +257,8 @@ pub(crate) fn compute(h: &HostConfig, t: &Target, section: &str) -> Effective {
             path: &file.path,
             file: inst.file,
             section: &name,
-            config_path: t.config_path_at(c.depth),
+            target: t,
+            depth: c.depth,
             issues: &mut issues,
         };
         apply(&mut root, &inst.element, root_schema, &mut ctx);
@@ -325,7 +330,8 @@ struct Ctx<'a> {
     path: &'a Arc<str>,
     file: u32,
     section: &'a str,
-    config_path: String,
+    target: &'a Target,
+    depth: u32,
     issues: &'a mut Vec<ConfigIssue>,
 }
 
@@ -568,8 +574,8 @@ fn make_item(el: &XmlElement, cs: Option<&'static CollectionSchema>, ctx: &Ctx<'
             continue;
         }
         attributes.push(Attribute {
-            name: a.name.to_string(),
-            value: Value::new(&*a.value, Origin::file(ctx.path, a.line)),
+            name: a.name.clone(),
+            value: Value::new(String::from(&*a.value), Origin::file(ctx.path, a.line)),
         });
     }
     if let Some(cs) = cs {
@@ -577,7 +583,7 @@ fn make_item(el: &XmlElement, cs: Option<&'static CollectionSchema>, ctx: &Ctx<'
             if let Some(def) = d.default {
                 if !attributes.iter().any(|x| x.name == d.name) {
                     attributes.push(Attribute {
-                        name: d.name.to_string(),
+                        name: Cow::Borrowed(d.name),
                         value: Value::new(def, Origin::SchemaDefault),
                     });
                 }
@@ -585,7 +591,7 @@ fn make_item(el: &XmlElement, cs: Option<&'static CollectionSchema>, ctx: &Ctx<'
         }
     }
     Item {
-        element: el.name.to_string(),
+        element: el.name.clone(),
         attributes,
         origin: Origin::file(ctx.path, el.line),
         children: el
@@ -599,12 +605,12 @@ fn make_item(el: &XmlElement, cs: Option<&'static CollectionSchema>, ctx: &Ctx<'
     }
 }
 
-fn set_attr(attrs: &mut Vec<Attribute>, name: &str, value: Value) {
-    if let Some(a) = attrs.iter_mut().find(|a| a.name == name) {
+fn set_attr(attrs: &mut Vec<Attribute>, name: &Text, value: Value) {
+    if let Some(a) = attrs.iter_mut().find(|a| a.name == *name) {
         a.value = value;
     } else {
         attrs.push(Attribute {
-            name: name.to_string(),
+            name: name.clone(),
             value,
         });
     }
@@ -616,6 +622,8 @@ struct CollState {
     added: Vec<Item>,
     append: bool,
     keys: Option<HashSet<Vec<String>>>,
+    /// Heuristic keys present (unknown collections).
+    hkeys: Option<HashSet<(&'static str, String)>>,
 }
 
 fn apply(
@@ -647,7 +655,7 @@ fn apply(
             None => set_attr(
                 &mut acc.attributes,
                 &a.name,
-                Value::new(&*a.value, Origin::file(ctx.path, a.line)),
+                Value::new(String::from(&*a.value), Origin::file(ctx.path, a.line)),
             ),
         }
     }
@@ -660,7 +668,7 @@ fn apply(
                 Some(i) => i,
                 None => {
                     acc.children
-                        .push(EffectiveElement::with_schema(&c.name, cs));
+                        .push(EffectiveElement::with_schema(c.name.clone(), cs));
                     acc.children.len() - 1
                 }
             };
@@ -672,12 +680,16 @@ fn apply(
             added: Vec::new(),
             append: coll_schema.is_none_or(|cs| cs.merge_append),
             keys: None,
+            hkeys: None,
         });
         match role {
             ChildRole::Clear => {
                 st.inherited.clear();
                 st.added.clear();
                 if let Some(k) = st.keys.as_mut() {
+                    k.clear();
+                }
+                if let Some(k) = st.hkeys.as_mut() {
                     k.clear();
                 }
             }
@@ -687,6 +699,10 @@ fn apply(
                 st.added.retain(|it| !remove_matches(cs, it, c));
                 if let (Some(cs), Some(k)) = (cs, st.keys.as_mut()) {
                     k.remove(&xml_key(cs, c));
+                }
+                if cs.is_none() {
+                    // A heuristic remove may match by other attributes: rebuild lazily.
+                    st.hkeys = None;
                 }
             }
             ChildRole::Add(cs) => {
@@ -713,7 +729,7 @@ fn apply(
                                 file: ctx.path.to_string(),
                                 line: c.line,
                                 section: ctx.section.to_string(),
-                                config_path: ctx.config_path.clone(),
+                                config_path: ctx.target.config_path_at(ctx.depth),
                                 message: format!(
                                     "<{}> with {} duplicates an inherited or earlier entry \
                                      (500.19, 0x800700b7); add <remove> first. Entry not applied",
@@ -762,7 +778,7 @@ fn fill_defaults(el: &mut EffectiveElement, schema: &'static ElementSchema) {
         if let Some(d) = a.default {
             if !el.attributes.iter().any(|x| x.name == a.name) {
                 el.attributes.push(Attribute {
-                    name: a.name.to_string(),
+                    name: Cow::Borrowed(a.name),
                     value: Value::new(d, Origin::SchemaDefault),
                 });
             }
@@ -772,8 +788,10 @@ fn fill_defaults(el: &mut EffectiveElement, schema: &'static ElementSchema) {
         let idx = match el.children.iter().position(|x| x.name == cs.name) {
             Some(i) => i,
             None => {
-                el.children
-                    .push(EffectiveElement::with_schema(cs.name, Some(cs)));
+                el.children.push(EffectiveElement::with_schema(
+                    Cow::Borrowed(cs.name),
+                    Some(cs),
+                ));
                 el.children.len() - 1
             }
         };

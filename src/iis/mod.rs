@@ -44,7 +44,8 @@ use crate::snapshot::{normalize_windows_path, FileRole, Snapshot};
 pub use inventory::{AppPool, Application, Binding, GlobalModule, LogFile, Site, VirtualDirectory};
 pub use model::{
     Attribute, ConfigIssue, Effective, EffectiveElement, FileError, FileErrorKind, Ignored,
-    IgnoredReason, IssueKind, Item, Origin, OverrideModeAt, PlaintextSecret, SecretState, Value,
+    IgnoredReason, IssueKind, Item, Origin, OverrideModeAt, PlaintextSecret, SecretState, Text,
+    Value,
 };
 pub use render::{render_text, ConfigReport};
 pub use resolve::{ResolvedPath, WebConfigStep};
@@ -166,8 +167,9 @@ pub struct HostConfig {
 #[derive(Debug)]
 pub struct PathView<'h> {
     host: &'h HostConfig,
+    site: usize,
     target: Target,
-    resolved: ResolvedPath,
+    resolved: std::sync::OnceLock<ResolvedPath>,
 }
 
 impl PathView<'_> {
@@ -178,7 +180,13 @@ impl PathView<'_> {
 
     /// What the path resolves to.
     pub fn resolved(&self) -> &ResolvedPath {
-        &self.resolved
+        self.resolved
+            .get_or_init(|| self.host.resolved_for(self.site, &self.target))
+    }
+
+    /// The site.
+    pub fn site(&self) -> &Site {
+        &self.host.sites[self.site]
     }
 }
 
@@ -387,6 +395,15 @@ impl HostConfig {
             .enumerate()
             .map(|(i, s)| (s.name.to_lowercase(), i))
             .collect();
+        let mut sites = sites;
+        for site in &mut sites {
+            for app in &mut site.applications {
+                app.pool_idx = self
+                    .pool_index
+                    .get(&app.pool_name().to_lowercase())
+                    .copied();
+            }
+        }
         self.pools = pools;
         self.sites = sites;
         if self.apphost.is_some() {
@@ -474,7 +491,7 @@ impl HostConfig {
         // or vdir with another physical path shadows the folder).
         out.retain(|(file, si, url)| {
             let segs = resolve::url_segments(url);
-            let (t, _) = self.target_for(*si, segs.clone());
+            let t = self.target_for(*si, segs.clone(), true);
             t.steps
                 .iter()
                 .any(|s| s.file == *file && s.depth as usize == segs.len() + 1)
@@ -487,13 +504,15 @@ impl HostConfig {
     /// Evaluates every section occurrence that can raise an issue where it applies, and keeps
     /// the distinct issues (500.19 class) in file/line order.
     fn collect_issues(&self, issues: &mut Vec<ConfigIssue>) {
-        let mut seen_targets: HashSet<(String, String, u32)> = HashSet::new();
         let mut found: Vec<ConfigIssue> = Vec::new();
         let record = |eff: Effective, found: &mut Vec<ConfigIssue>| {
             found.extend(eff.issues);
         };
         // Global files: occurrences with child elements (collections) can hold duplicates.
-        for (fi, f) in self.files.iter().enumerate() {
+        // One target per distinct location path.
+        let mut by_path: std::collections::BTreeMap<&str, Vec<&str>> =
+            std::collections::BTreeMap::new();
+        for f in &self.files {
             let global = matches!(
                 f.role,
                 FileRole::ApplicationHost | FileRole::MachineConfig | FileRole::RootWebConfig
@@ -501,21 +520,30 @@ impl HostConfig {
             if !global {
                 continue;
             }
-            for (sid, by_path) in &f.index {
-                let name = self.registry.name(*sid).to_string();
-                for (path, ids) in by_path {
-                    if !ids
+            for (sid, paths) in &f.index {
+                let name = self.registry.name(*sid);
+                // Read by the inventory, which reports their duplicates itself.
+                if name == "system.applicationHost/sites"
+                    || name == "system.applicationHost/applicationPools"
+                {
+                    continue;
+                }
+                for (path, ids) in paths {
+                    if ids
                         .iter()
                         .any(|&i| !self.instances[i as usize].element.children.is_empty())
                     {
-                        continue;
+                        by_path.entry(path).or_default().push(name);
                     }
-                    if !seen_targets.insert((name.clone(), path.to_string(), fi as u32)) {
-                        continue;
-                    }
-                    let t = self.target_for_location(path);
-                    record(merge::compute(self, &t, &name), &mut found);
                 }
+            }
+        }
+        for (path, mut names) in by_path {
+            names.sort_unstable();
+            names.dedup();
+            let t = self.target_for_location(path);
+            for name in names {
+                record(merge::compute(self, &t, name), &mut found);
             }
         }
         // web.config files: every occurrence, at every URL the file serves.
@@ -529,7 +557,7 @@ impl HostConfig {
                     } else {
                         format!("{}/{}", url.trim_end_matches('/'), path)
                     };
-                    let (t, _) = self.target_for(*si, resolve::url_segments(&full));
+                    let t = self.target_for(*si, resolve::url_segments(&full), true);
                     record(merge::compute(self, &t, &name), &mut found);
                 }
             }
@@ -553,7 +581,7 @@ impl HostConfig {
         }
         let segs = resolve::url_segments(path);
         match segs.first().and_then(|s| self.site_idx(s)) {
-            Some(si) => self.target_for(si, segs[1..].to_vec()).0,
+            Some(si) => self.target_for(si, segs[1..].to_vec(), false),
             None => self.raw_target(path),
         }
     }
@@ -635,11 +663,12 @@ impl HostConfig {
     /// exist.
     pub fn at(&self, site: &str, url_path: &str) -> Option<PathView<'_>> {
         let si = self.site_idx(site)?;
-        let (target, resolved) = self.target_for(si, resolve::url_segments(url_path));
+        let target = self.target_for(si, resolve::url_segments(url_path), true);
         Some(PathView {
             host: self,
+            site: si,
             target,
-            resolved,
+            resolved: std::sync::OnceLock::new(),
         })
     }
 
@@ -665,7 +694,7 @@ impl HostConfig {
     /// What a site path resolves to: application, pool, virtual directory, physical path and
     /// the web.config chain. `None` when the site does not exist.
     pub fn resolve_path(&self, site: &str, url_path: &str) -> Option<ResolvedPath> {
-        self.at(site, url_path).map(|v| v.resolved)
+        self.at(site, url_path).map(|v| v.resolved().clone())
     }
 
     /// URL paths worth evaluating for a site: the root, each application and virtual

@@ -1,5 +1,6 @@
 //! Public result types: values with provenance, effective sections, issues and errors.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -8,6 +9,9 @@ use serde::Serialize;
 
 use super::schema::{self, AttrKind, AttrSchema, CollectionSchema, ElementSchema, OverrideMode};
 use crate::snapshot::FileRole;
+
+/// Text that is usually a static schema name or default, owned otherwise.
+pub type Text = Cow<'static, str>;
 
 /// Where a value comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -89,13 +93,13 @@ impl Serialize for Origin {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Value {
     /// The attribute text as written (environment variables not expanded).
-    pub value: String,
+    pub value: Text,
     /// Where it was set.
     pub origin: Origin,
 }
 
 impl Value {
-    pub(crate) fn new(value: impl Into<String>, origin: Origin) -> Self {
+    pub(crate) fn new(value: impl Into<Text>, origin: Origin) -> Self {
         Value {
             value: value.into(),
             origin,
@@ -117,7 +121,7 @@ impl Value {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Attribute {
     /// Attribute name.
-    pub name: String,
+    pub name: Text,
     /// Its value and origin.
     #[serde(flatten)]
     pub value: Value,
@@ -150,7 +154,7 @@ fn flags_of(schema: Option<&'static AttrSchema>, raw: &str) -> Option<Vec<&'stat
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Item {
     /// Element name.
-    pub element: String,
+    pub element: Text,
     /// Attributes, as written, then schema defaults for absent ones.
     pub attributes: Vec<Attribute>,
     /// Where the entry is.
@@ -195,7 +199,7 @@ impl Item {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct EffectiveElement {
     /// Element name (`windowsAuthentication`, `forms`, `extendedProtection`, …).
-    pub name: String,
+    pub name: Text,
     /// Merged attributes; absent ones filled from the schema default.
     pub attributes: Vec<Attribute>,
     /// Child elements (known ones always present, with defaults).
@@ -214,7 +218,7 @@ pub struct EffectiveElement {
 }
 
 static EMPTY_ELEMENT: EffectiveElement = EffectiveElement {
-    name: String::new(),
+    name: Cow::Borrowed(""),
     attributes: Vec::new(),
     children: Vec::new(),
     collection: Vec::new(),
@@ -296,9 +300,9 @@ impl EffectiveElement {
         !self.defined_at.is_empty()
     }
 
-    pub(crate) fn with_schema(name: &str, schema: Option<&'static ElementSchema>) -> Self {
+    pub(crate) fn with_schema(name: Text, schema: Option<&'static ElementSchema>) -> Self {
         EffectiveElement {
-            name: name.to_string(),
+            name,
             schema,
             ..EffectiveElement::default()
         }

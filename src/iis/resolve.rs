@@ -55,6 +55,14 @@ pub struct WebConfigStep {
     pub ignored: Option<IgnoredReason>,
 }
 
+fn push_lower(out: &mut String, s: &str) {
+    if s.is_ascii() {
+        out.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.extend(s.chars().flat_map(char::to_lowercase));
+    }
+}
+
 /// URL path → segments (`.` dropped, `..` pops, `\` as `/`).
 pub(crate) fn url_segments(url: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -75,11 +83,19 @@ fn app_segments(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter(|s| !s.is_empty())
 }
 
+fn seg_eq(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+        || (!a.is_ascii() || !b.is_ascii())
+            && a.chars()
+                .flat_map(char::to_lowercase)
+                .eq(b.chars().flat_map(char::to_lowercase))
+}
+
 fn is_prefix(prefix: &str, segs: &[String]) -> Option<usize> {
     let mut n = 0;
     for p in app_segments(prefix) {
         match segs.get(n) {
-            Some(s) if s.to_lowercase() == p.to_lowercase() => n += 1,
+            Some(s) if seg_eq(s, p) => n += 1,
             _ => return None,
         }
     }
@@ -119,26 +135,23 @@ fn physical(v: &VirtualDirectory, segs: &[String], consumed: usize) -> String {
 }
 
 impl HostConfig {
-    /// Builds the merge target for `site_idx` and URL segments.
-    pub(crate) fn target_for(&self, site_idx: usize, segs: Vec<String>) -> (Target, ResolvedPath) {
+    /// Builds the merge target for `site_idx` and URL segments. With `with_web` false the
+    /// web.config chain is left out (for occurrences of the global files only).
+    pub(crate) fn target_for(&self, site_idx: usize, segs: Vec<String>, with_web: bool) -> Target {
         let site = &self.sites[site_idx];
-        let mut key = String::new();
-        let mut bounds = vec![0usize];
-        for ch in site.name.chars() {
-            key.extend(ch.to_lowercase());
-        }
+        let mut key = String::with_capacity(site.name.len() + 16 * segs.len());
+        let mut bounds = Vec::with_capacity(segs.len() + 2);
+        bounds.push(0usize);
+        push_lower(&mut key, &site.name);
         bounds.push(key.len());
         for s in &segs {
             key.push('/');
-            for ch in s.chars() {
-                key.extend(ch.to_lowercase());
-            }
+            push_lower(&mut key, s);
             bounds.push(key.len());
         }
         let located = locate(site, &segs);
         let app = located.map(|(a, _)| a);
-        let pool_name = app.map(|a| a.pool_name().to_string());
-        let pool = pool_name.as_deref().and_then(|n| self.pool(n));
+        let pool = app.and_then(|a| a.pool_idx).map(|i| &self.app_pools()[i]);
         let override_disabled = pool.is_some_and(|p| !p.config_override_enabled());
         let app_root_depth = app.map_or(0, |a| 1 + app_segments(&a.path).count() as u32);
         let mut app_roots: Vec<u32> = site
@@ -149,17 +162,17 @@ impl HostConfig {
             .collect();
         app_roots.sort_unstable();
 
-        let mut global_files = Vec::new();
-        let (runtime, is32) = pool.map_or((String::new(), false), |p| {
+        let mut global_files = Vec::with_capacity(3);
+        let (runtime, is32) = pool.map_or(("", false), |p| {
             (
-                p.managed_runtime_version.value.clone(),
+                &*p.managed_runtime_version.value,
                 p.enable_32bit_app_on_win64.as_bool().unwrap_or(false),
             )
         });
-        if let Some(f) = self.pick_framework_file(&self.machine_files, &runtime, is32) {
+        if let Some(f) = self.pick_framework_file(&self.machine_files, runtime, is32) {
             global_files.push((f, 0));
         }
-        if let Some(f) = self.pick_framework_file(&self.root_web_files, &runtime, is32) {
+        if let Some(f) = self.pick_framework_file(&self.root_web_files, runtime, is32) {
             global_files.push((f, 1));
         }
         if let Some(f) = self.apphost {
@@ -167,37 +180,29 @@ impl HostConfig {
         }
 
         let mut steps = Vec::new();
-        let mut web_configs = Vec::new();
-        for d in 0..=segs.len() {
-            let prefix = &segs[..d];
-            let Some((_, Some((vdir, consumed)))) = locate(site, prefix) else {
-                continue;
-            };
-            let folder = physical(vdir, prefix, consumed);
-            let file_key = normalize_windows_path(&format!("{folder}\\web.config"));
-            let file = self.web_configs.get(&file_key).copied();
-            let ignored = if override_disabled {
-                Some(IgnoredReason::PoolConfigurationOverrideDisabled)
-            } else if consumed < d && !vdir.allows_sub_dir_config() {
-                Some(IgnoredReason::SubDirConfigDisallowed)
-            } else {
-                None
-            };
-            if let Some(f) = file {
-                steps.push(Step {
-                    file: f,
-                    depth: d as u32 + 1,
-                    ignored,
-                });
+        if with_web && !self.web_configs.is_empty() {
+            for (d, folder) in self.folders(site, &segs) {
+                let Some((folder, readable)) = folder else {
+                    continue;
+                };
+                let file_key = normalize_windows_path(&format!("{folder}\\web.config"));
+                if let Some(&f) = self.web_configs.get(&file_key) {
+                    let ignored = if override_disabled {
+                        Some(IgnoredReason::PoolConfigurationOverrideDisabled)
+                    } else if !readable {
+                        Some(IgnoredReason::SubDirConfigDisallowed)
+                    } else {
+                        None
+                    };
+                    steps.push(Step {
+                        file: f,
+                        depth: d as u32 + 1,
+                        ignored,
+                    });
+                }
             }
-            web_configs.push(WebConfigStep {
-                url_path: super::merge::url_of(prefix),
-                physical_folder: folder,
-                file: file.map(|f| self.files[f as usize].path.to_string()),
-                ignored: file.and(ignored),
-            });
         }
-        let target = Target {
+        Target {
             site_name: site.name.clone(),
             segments: segs,
             key,
@@ -206,19 +211,60 @@ impl HostConfig {
             app_roots,
             global_files,
             steps,
-        };
+        }
+    }
+
+    /// The physical folder of every URL prefix (site root first), with whether web.config
+    /// files may be read there (false below a vdir with `allowSubDirConfig="false"`).
+    fn folders(&self, site: &Site, segs: &[String]) -> Vec<(usize, Option<(String, bool)>)> {
+        (0..=segs.len())
+            .map(|d| {
+                let prefix = &segs[..d];
+                let f = match locate(site, prefix) {
+                    Some((_, Some((vdir, consumed)))) => Some((
+                        physical(vdir, prefix, consumed),
+                        consumed >= d || vdir.allows_sub_dir_config(),
+                    )),
+                    _ => None,
+                };
+                (d, f)
+            })
+            .collect()
+    }
+
+    /// What `target` (built by [`Self::target_for`]) resolves to.
+    pub(crate) fn resolved_for(&self, site_idx: usize, target: &Target) -> ResolvedPath {
+        let site = &self.sites[site_idx];
+        let segs = &target.segments;
+        let located = locate(site, segs);
+        let app = located.map(|(a, _)| a);
+        let pool_name = app.map(|a| a.pool_name().to_string());
+        let pool = pool_name.as_deref().and_then(|n| self.pool(n));
+        let mut web_configs = Vec::new();
+        for (d, folder) in self.folders(site, segs) {
+            let Some((folder, _)) = folder else {
+                continue;
+            };
+            let step = target.steps.iter().find(|s| s.depth as usize == d + 1);
+            web_configs.push(WebConfigStep {
+                url_path: super::merge::url_of(&segs[..d]),
+                physical_folder: folder,
+                file: step.map(|s| self.files[s.file as usize].path.to_string()),
+                ignored: step.and_then(|s| s.ignored),
+            });
+        }
         let (vdir, physical_path, connect_as) = match located {
             Some((_, Some((v, consumed)))) => (
                 Some(v.url_path.clone()),
-                Some(physical(v, &target.segments, consumed)),
+                Some(physical(v, segs, consumed)),
                 v.user_name
                     .as_ref()
                     .filter(|u| !u.value.trim().is_empty())
-                    .map(|u| u.value.clone()),
+                    .map(|u| u.value.to_string()),
             ),
             _ => (None, None, None),
         };
-        let resolved = ResolvedPath {
+        ResolvedPath {
             site: site.name.clone(),
             site_id: site.id,
             url_path: target.url_path(),
@@ -230,8 +276,7 @@ impl HostConfig {
             physical_path,
             connect_as,
             web_configs,
-        };
-        (target, resolved)
+        }
     }
 
     /// A target at server level (no site): machine.config, root web.config and the

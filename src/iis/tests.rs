@@ -608,7 +608,7 @@ fn aspnet_authorization_child_rules_first() {
     let rules: Vec<(String, &str)> = z
         .collection()
         .iter()
-        .map(|i| (i.element.clone(), i.value("users").unwrap()))
+        .map(|i| (i.element.to_string(), i.value("users").unwrap()))
         .collect();
     assert_eq!(
         rules,

@@ -6,8 +6,6 @@
 //! numbers in O(log n) per node, and redacts secrets on the way in: a `password` attribute is
 //! stored as `[enc:<provider>:…:enc]` or as [`PLAINTEXT_MARK`], never as the password itself.
 
-use std::fmt::Write as _;
-
 /// Largest file text accepted (bytes).
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 /// Deepest element nesting accepted. Real IIS configuration files stay below 15.
@@ -18,10 +16,106 @@ pub const MAX_NODES: u32 = 4_000_000;
 /// What a plaintext secret attribute is stored as.
 pub const PLAINTEXT_MARK: &str = "[plaintext:redacted]";
 
+/// An element or attribute name: common names are shared statics (fewer allocations).
+pub(crate) type Name = std::borrow::Cow<'static, str>;
+
+fn intern(n: &str) -> Name {
+    macro_rules! known {
+        ($($s:literal),* $(,)?) => {
+            match n {
+                $($s => Name::Borrowed($s),)*
+                _ => Name::Owned(n.to_string()),
+            }
+        };
+    }
+    known!(
+        "add",
+        "remove",
+        "clear",
+        "location",
+        "configuration",
+        "site",
+        "application",
+        "virtualDirectory",
+        "bindings",
+        "binding",
+        "name",
+        "id",
+        "path",
+        "value",
+        "physicalPath",
+        "applicationPool",
+        "protocol",
+        "bindingInformation",
+        "sslFlags",
+        "enabled",
+        "users",
+        "roles",
+        "verbs",
+        "accessType",
+        "allow",
+        "deny",
+        "type",
+        "image",
+        "preCondition",
+        "processModel",
+        "identityType",
+        "userName",
+        "password",
+        "managedRuntimeVersion",
+        "managedPipelineMode",
+        "system.webServer",
+        "system.web",
+        "system.applicationHost",
+        "security",
+        "authentication",
+        "authorization",
+        "providers",
+        "logFile",
+        "directory",
+        "overrideMode",
+        "inheritInChildApplications",
+        "mimeMap",
+        "fileExtension",
+        "mimeType",
+        "error",
+        "statusCode",
+        "subStatusCode",
+        "prefixLanguageFilePath",
+        "responseMode",
+        "modules",
+        "handlers",
+        "verb",
+        "scriptProcessor",
+        "resourceType",
+        "requireAccess",
+        "filter",
+        "section",
+        "sectionGroup",
+        "overrideModeDefault",
+        "allowDefinition",
+        "windowsAuthentication",
+        "anonymousAuthentication",
+        "basicAuthentication",
+        "key",
+        "lockItem",
+        "allowSubDirConfig",
+        "logonMethod",
+        "logFormat",
+        "enabled32BitAppOnWin64",
+        "autoStart",
+        "startMode",
+        "ipAddress",
+        "subnetMask",
+        "allowed",
+        "domainName",
+    )
+}
+
 /// One element of a parsed file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct XmlElement {
-    pub name: Box<str>,
+    pub name: Name,
     pub attrs: Vec<XmlAttr>,
     pub children: Vec<XmlElement>,
     pub line: u32,
@@ -30,7 +124,7 @@ pub(crate) struct XmlElement {
 /// One attribute; `line` is where the attribute itself starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct XmlAttr {
-    pub name: Box<str>,
+    pub name: Name,
     pub value: Box<str>,
     pub line: u32,
 }
@@ -92,9 +186,11 @@ pub(crate) struct ParsedXml {
     pub secrets: Vec<FoundSecret>,
 }
 
-/// Byte offsets of line starts, for O(log n) line lookup.
+/// Byte offsets of line starts. Lookups in document order advance a cursor (amortized
+/// O(1)); out-of-order lookups fall back to binary search.
 struct LineIndex {
     starts: Vec<usize>,
+    cursor: std::cell::Cell<usize>,
 }
 
 impl LineIndex {
@@ -102,14 +198,25 @@ impl LineIndex {
         let mut starts = Vec::with_capacity(text.len() / 40 + 1);
         starts.push(0);
         starts.extend(memchr_newlines(text.as_bytes()));
-        LineIndex { starts }
+        LineIndex {
+            starts,
+            cursor: std::cell::Cell::new(0),
+        }
     }
 
     fn line(&self, pos: usize) -> u32 {
-        let idx = match self.starts.binary_search(&pos) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
+        let mut idx = self.cursor.get();
+        if self.starts[idx] > pos {
+            idx = match self.starts.binary_search(&pos) {
+                Ok(i) => i,
+                Err(i) => i - 1,
+            };
+        } else {
+            while idx + 1 < self.starts.len() && self.starts[idx + 1] <= pos {
+                idx += 1;
+            }
+        }
+        self.cursor.set(idx);
         u32::try_from(idx + 1).unwrap_or(u32::MAX)
     }
 }
@@ -209,16 +316,34 @@ pub(crate) fn parse(text: &str) -> Result<ParsedXml, XmlError> {
     let lines = LineIndex::new(&prepared);
     let root = doc.root_element();
     let mut secrets = Vec::new();
-    let mut path = String::new();
-    let root = convert(root, &lines, 1, &mut path, &mut secrets)?;
+    let root = convert(root, &lines, 1, &mut secrets)?;
     Ok(ParsedXml { root, secrets })
+}
+
+/// `configuration/…/add[@name='x']/processModel` for a node (built only when a secret is found).
+fn element_path(node: roxmltree::Node<'_, '_>) -> String {
+    let mut parts: Vec<String> = node
+        .ancestors()
+        .filter(|n| n.is_element())
+        .map(|n| {
+            let name = n.tag_name().name();
+            match ["name", "path", "value"]
+                .iter()
+                .find_map(|k| n.attribute(*k).map(|v| (k, v)))
+            {
+                Some((k, v)) => format!("{name}[@{k}='{v}']"),
+                None => name.to_string(),
+            }
+        })
+        .collect();
+    parts.reverse();
+    parts.join("/")
 }
 
 fn convert(
     node: roxmltree::Node<'_, '_>,
     lines: &LineIndex,
     depth: usize,
-    path: &mut String,
     secrets: &mut Vec<FoundSecret>,
 ) -> Result<XmlElement, XmlError> {
     let line = lines.line(node.range().start);
@@ -230,26 +355,7 @@ fn convert(
             message: format!("elements nested deeper than {MAX_DEPTH} levels; not parsed"),
         });
     }
-    let name: Box<str> = node.tag_name().name().into();
-    let path_len = path.len();
-    if !path.is_empty() {
-        path.push('/');
-    }
-    path.push_str(&name);
-    if let Some(key) = node
-        .attribute("name")
-        .or_else(|| node.attribute("path"))
-        .or_else(|| node.attribute("value"))
-    {
-        let key_attr = if node.attribute("name").is_some() {
-            "name"
-        } else if node.attribute("path").is_some() {
-            "path"
-        } else {
-            "value"
-        };
-        let _ = write!(path, "[@{key_attr}='{key}']");
-    }
+    let name = intern(node.tag_name().name());
     let mut attrs = Vec::with_capacity(node.attributes().len());
     for a in node.attributes() {
         let aname = a.name();
@@ -262,7 +368,7 @@ fn convert(
                 SecretForm::Plaintext => {
                     secrets.push(FoundSecret {
                         line: aline,
-                        element_path: path.clone(),
+                        element_path: element_path(node),
                         attribute: aname.to_string(),
                     });
                     PLAINTEXT_MARK.into()
@@ -273,7 +379,7 @@ fn convert(
                 Some(redacted) => {
                     secrets.push(FoundSecret {
                         line: aline,
-                        element_path: path.clone(),
+                        element_path: element_path(node),
                         attribute: aname.to_string(),
                     });
                     redacted.into()
@@ -284,16 +390,15 @@ fn convert(
             raw.into()
         };
         attrs.push(XmlAttr {
-            name: aname.into(),
+            name: intern(aname),
             value,
             line: aline,
         });
     }
     let mut children = Vec::new();
     for c in node.children().filter(|c| c.is_element()) {
-        children.push(convert(c, lines, depth + 1, path, secrets)?);
+        children.push(convert(c, lines, depth + 1, secrets)?);
     }
-    path.truncate(path_len);
     Ok(XmlElement {
         name,
         attrs,

@@ -26,7 +26,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use super::ansible::{expand_host_pattern, Model, Ordered, Var};
+use super::ansible::{expand_host_pattern, find_key_line, Model, Ordered, Var};
 use super::{Format, Inventory, InventoryError};
 
 type Vars = Ordered<String, Spanned<Value>>;
@@ -45,17 +45,25 @@ struct Group {
 /// Parses Ansible YAML `text`; `path` is named in errors.
 pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
     let root: Option<Ordered<String, Option<Group>>> =
-        serde_saphyr::from_str(text).map_err(|e| InventoryError::Syntax {
-            path: path.into(),
-            line: e.location().map(|l| l.line() as usize),
-            message: e
+        serde_saphyr::from_str(text).map_err(|e| {
+            let message = e
                 .without_snippet()
                 .to_string()
                 .lines()
                 .next()
                 .unwrap_or("invalid YAML")
                 .trim_start_matches("error: ")
-                .to_string(),
+                .to_string();
+            // serde-saphyr gives no location for an unknown field; find the key.
+            let line = e.location().map(|l| l.line() as usize).or_else(|| {
+                let field = message.strip_prefix("unknown field `")?.split('`').next()?;
+                find_key_line(text, field)
+            });
+            InventoryError::Syntax {
+                path: path.into(),
+                line,
+                message,
+            }
         })?;
     let mut model = Model::new();
     for (name, group) in root.unwrap_or_default().0 {

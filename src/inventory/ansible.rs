@@ -182,7 +182,7 @@ impl Model {
                 merged.insert(k, v);
             }
             let settings = match settings_from_vars(&merged, &mut warnings, &host.name) {
-                Ok(Mapped::Settings(s)) => s,
+                Ok(Mapped::Settings(s)) => *s,
                 Ok(Mapped::Skip(reason)) => {
                     skipped.push(SkippedHost {
                         name: host.name.clone(),
@@ -239,9 +239,10 @@ impl Model {
         text: &str,
         warnings: &mut Warnings,
     ) -> Result<(), InventoryError> {
-        let group_vars = self
-            .group_vars
-            .iter()
+        let mut groups: Vec<(&usize, &Vec<(String, Var)>)> = self.group_vars.iter().collect();
+        groups.sort_by_key(|(g, _)| **g);
+        let group_vars = groups
+            .into_iter()
             .map(|(g, vars)| (format!("group {}", self.tree.name(*g)), vars));
         let host_vars = self
             .hosts
@@ -297,7 +298,7 @@ pub(crate) fn find_key_line(text: &str, key: &str) -> Option<usize> {
 }
 
 enum Mapped {
-    Settings(Settings),
+    Settings(Box<Settings>),
     Skip(String),
 }
 
@@ -510,7 +511,7 @@ fn settings_from_vars(
     if let Some(b) = boolean("iis_sweep_allow_unencrypted_basic")? {
         s.allow_unencrypted_basic = Some(b);
     }
-    Ok(Mapped::Settings(s))
+    Ok(Mapped::Settings(Box::new(s)))
 }
 
 /// Splits an inventory host entry into its names (ranges expanded) and optional port:

@@ -21,7 +21,7 @@
 //! specific wins: defaults < parent group < child group < host (groups of equal depth by
 //! name). Relative paths are relative to the inventory file's directory.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -92,7 +92,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
     })?;
 
     let mut tree = GroupTree::new();
-    let mut group_settings: Vec<(usize, Settings)> = Vec::new();
+    let mut group_settings: HashMap<usize, Settings> = HashMap::new();
     let all = tree.add(ALL);
 
     if let Some(d) = &file.defaults {
@@ -104,7 +104,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
                 "[defaults] cannot set name, groups, children or address".into(),
             ));
         }
-        group_settings.push((all, settings(path, text, "[defaults]", e)?));
+        group_settings.insert(all, settings(path, text, "[defaults]", e)?);
     }
     for (name, g) in &file.group {
         let at = line(g.span().start);
@@ -131,7 +131,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
             let cid = tree.add(c);
             tree.add_child(id, cid);
         }
-        group_settings.push((id, settings(path, text, &format!("[group.{name}]"), e)?));
+        group_settings.insert(id, settings(path, text, &format!("[group.{name}]"), e)?);
     }
 
     struct HostDef {
@@ -188,10 +188,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
     for h in hosts {
         let order = tree.apply_order(&h.groups, &depths);
         let mut merged = Settings::default();
-        for g in &order {
-            for (_, s) in group_settings.iter().filter(|(id, _)| id == g) {
-                merged.overlay(s);
-            }
+        for s in order.iter().filter_map(|g| group_settings.get(g)) {
+            merged.overlay(s);
         }
         merged.overlay(&h.settings);
         let groups = tree.member_names(&order);

@@ -79,10 +79,23 @@ impl Settings {
             (p, _) => p,
         };
         let address = match self.address {
-            Some(a) if a.trim().is_empty() => return Err("address is empty".into()),
-            Some(a) => a.trim().to_string(),
+            Some(a) => a
+                .trim()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
             None => name.to_string(),
         };
+        // winrm-rs takes a bare host name or address and refuses anything else per call;
+        // say so now, with the line.
+        if address.is_empty()
+            || address.contains(|c: char| c.is_whitespace() || "/@\\?#".contains(c))
+        {
+            return Err(format!(
+                "address {address:?} must be a bare host name or IP address (no scheme, user, \
+                 port or path; set port and scheme separately)"
+            ));
+        }
         // As Ansible: without a scheme, port 5985 means HTTP and anything else HTTPS; without
         // a port, the scheme's default port.
         let scheme = self.scheme.unwrap_or(match self.port {
@@ -309,6 +322,23 @@ mod tests {
             ..Default::default()
         })
         .is_err());
+    }
+
+    #[test]
+    fn address_must_be_bare() {
+        for bad in ["https://web01", "user@web01", "web01/wsman", "web 01", ""] {
+            let s = Settings {
+                address: Some(bad.into()),
+                ..Default::default()
+            };
+            assert!(target(s).is_err(), "{bad}");
+        }
+        let t = target(Settings {
+            address: Some("[2001:db8::5]".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(t.endpoint(), "https://[2001:db8::5]:5986/wsman");
     }
 
     #[test]

@@ -5,14 +5,15 @@
 $ErrorActionPreference = 'Stop'
 
 # Bounds. Hitting one is recorded (errors with stage "limit", or truncated: true), never silent.
-$MaxFileBytes = 4 * 1048576          # bytes read of one configuration file
-$MaxConfigBytes = 64 * 1048576       # bytes of configuration text per host
-$MaxWebConfigs = 500         # web.config files per host
-$MaxDepth = 4                # folder levels searched below a content folder
-$MaxDirs = 20000             # folders visited per host while searching
-$LogDays = 7                 # log files written in the last N days
-$MaxLogBytes = 64 * 1048576          # log bytes per site, newest first
-$LogSeconds = 180            # total time for log scanning
+$MaxFileBytes = 4 * 1048576      # bytes read of one configuration file
+$MaxAppHostBytes = 16 * 1048576  # ... of applicationHost.config (thousands of sites)
+$MaxConfigBytes = 32 * 1048576   # characters of configuration text per host
+$MaxWebConfigs = 500             # web.config files per host
+$MaxDepth = 4                    # folder levels searched below a content folder
+$MaxDirs = 20000                 # folders visited per host while searching
+$LogDays = 7                     # log files written in the last N days
+$MaxLogBytes = 64 * 1048576      # log bytes per site, newest first
+$LogSeconds = 120                # total time for log scanning
 
 # Shared state. Functions only call methods on these, so they work in any scope.
 $CollectErrors = New-Object System.Collections.ArrayList
@@ -23,7 +24,7 @@ $Budget = @{ bytes = [long]0; webConfigs = 0; dirs = 0; limits = @{} }
 $Utf8 = New-Object System.Text.UTF8Encoding $false
 
 function Add-Error([string]$stage, $target, [string]$message) {
-    [void]$CollectErrors.Add(@{ stage = $stage; target = $target; message = $message })
+    [void]$CollectErrors.Add([ordered]@{ stage = $stage; target = $target; message = $message })
 }
 
 # Records a bound once per kind, so a huge tree gives one line, not thousands.
@@ -34,43 +35,31 @@ function Add-Limit([string]$kind, $target, [string]$message) {
 }
 
 # ---------------------------------------------------------------- JSON writer
-# ConvertTo-Json on 5.1 is slow and mangles big or odd objects, so the document is built by hand.
+# ConvertTo-Json on 5.1 is slow and mangles big or odd objects, so the document is written by
+# hand from [ordered] dictionaries, lists, strings, numbers, booleans and $null.
 # Everything outside printable ASCII is escaped: the output survives any console code page.
 $JsonEscape = [System.Text.RegularExpressions.MatchEvaluator] { param($m) '\u{0:x4}' -f [int][char]$m.Value }
 
-function JStr($s) {
-    if ($null -eq $s) { return 'null' }
-    $t = ([string]$s).Replace('\', '\\').Replace('"', '\"').Replace("`r", '\r').Replace("`n", '\n').Replace("`t", '\t')
+function JStr([string]$t) {
+    $t = $t.Replace('\', '\\').Replace('"', '\"').Replace("`r", '\r').Replace("`n", '\n').Replace("`t", '\t')
     if ($t -match '[^\x20-\x7e]') { $t = [regex]::Replace($t, '[^\x20-\x7e]', $JsonEscape) }
     return '"' + $t + '"'
 }
 
-function JNum($n) {
-    if ($null -eq $n) { return 'null' }
-    return ([decimal]$n).ToString([System.Globalization.CultureInfo]::InvariantCulture)
-}
-
-function JBool($b) {
-    if ($null -eq $b) { return 'null' }
-    if ($b) { return 'true' }
-    return 'false'
-}
-
-function JArr($items) { return '[' + (@($items) -join ',') + ']' }
-
-# Ordered pairs: JObj @('name', (JStr $x), 'count', (JNum $n)).
-function JObj([object[]]$pairs) {
-    $out = New-Object System.Collections.Generic.List[string]
-    for ($i = 0; $i -lt $pairs.Count; $i += 2) { $out.Add((JStr $pairs[$i]) + ':' + [string]$pairs[$i + 1]) }
-    return '{' + ($out -join ',') + '}'
-}
-
-# A registry value as JSON: number, string or array of strings.
-function JValue($v) {
+function JAny($v) {
     if ($null -eq $v) { return 'null' }
-    if ($v -is [array]) { return JArr (@($v) | ForEach-Object { JStr $_ }) }
+    if ($v -is [bool]) { if ($v) { return 'true' } else { return 'false' } }
     if ($v -is [string]) { return JStr $v }
-    return JNum $v
+    $parts = New-Object System.Collections.Generic.List[string]
+    if ($v -is [System.Collections.IDictionary]) {
+        foreach ($k in $v.Keys) { $parts.Add((JStr $k) + ':' + (JAny $v[$k])) }
+        return '{' + ($parts -join ',') + '}'
+    }
+    if ($v -is [System.Collections.IEnumerable]) {
+        foreach ($x in $v) { $parts.Add((JAny $x)) }
+        return '[' + ($parts -join ',') + ']'
+    }
+    return ([decimal]$v).ToString([Globalization.CultureInfo]::InvariantCulture)
 }
 
 # ---------------------------------------------------------------- helpers
@@ -114,15 +103,11 @@ function Expand-Path([string]$p) {
 
 # XML without DTD processing or external resolution: web.config files are untrusted input.
 function Read-Xml([string]$text) {
-    $settings = New-Object System.Xml.XmlReaderSettings
-    $settings.DtdProcessing = [System.Xml.DtdProcessing]::Ignore
-    $settings.XmlResolver = $null
+    $settings = New-Object System.Xml.XmlReaderSettings -Property @{ DtdProcessing = 'Ignore' }
     $reader = [System.Xml.XmlReader]::Create((New-Object System.IO.StringReader $text), $settings)
-    try {
-        $doc = New-Object System.Xml.XmlDocument
-        $doc.Load($reader)
-        return , $doc
-    } finally { $reader.Close() }
+    $doc = New-Object System.Xml.XmlDocument
+    try { $doc.Load($reader) } finally { $reader.Close() }
+    return , $doc
 }
 
 # ---------------------------------------------------------------- files
@@ -145,13 +130,13 @@ function Get-DecodedText([byte[]]$b, [int]$n) {
 }
 
 # @{ text; error; truncated }. Opened with sharing: IIS may hold the file.
-function Read-TextFile([string]$path) {
+function Read-TextFile([string]$path, [int]$max) {
     $r = @{ text = $null; error = $null; truncated = $false }
     try {
         $fs = New-Object System.IO.FileStream($path, [IO.FileMode]::Open, [IO.FileAccess]::Read, [IO.FileShare]'ReadWrite, Delete')
         try {
             $len = $fs.Length
-            $n = [int][Math]::Min($len, $MaxFileBytes)
+            $n = [int][Math]::Min($len, $max)
             $buf = New-Object byte[] $n
             $off = 0
             while ($off -lt $n) {
@@ -159,7 +144,7 @@ function Read-TextFile([string]$path) {
                 if ($k -le 0) { break }
                 $off += $k
             }
-            if ($len -gt $MaxFileBytes) {
+            if ($len -gt $max) {
                 # Drop a UTF-8 sequence cut in half by the bound.
                 $r.truncated = $true
                 $end = $off
@@ -194,13 +179,15 @@ function Hide-Secrets([string]$text) {
 # $path only where WOW64 redirection must be bypassed.
 function Add-File([string]$path, [string]$role, [string]$readPath) {
     if (-not $readPath) { $readPath = $path }
+    $max = $MaxFileBytes
+    if ($role -eq 'application-host') { $max = $MaxAppHostBytes }
     if (-not $SeenFiles.Add($path)) { return $null }
-    $rec = @{ path = $path; role = $role; text = $null; error = $null; truncated = $false }
+    $rec = [ordered]@{ path = $path; role = $role; text = $null; error = $null; truncated = $false }
     if ($Budget.bytes -ge $MaxConfigBytes) {
         $rec.error = 'not read: the collector read its bound of configuration text for this host'
         Add-Limit 'config-bytes' $path ('configuration text bound of {0} MiB reached; further files not read' -f ($MaxConfigBytes / 1048576))
     } else {
-        $r = Read-TextFile $readPath
+        $r = Read-TextFile $readPath $max
         $rec.error = $r.error
         $rec.truncated = $r.truncated
         if ($null -ne $r.text) {
@@ -212,32 +199,20 @@ function Add-File([string]$path, [string]$role, [string]$readPath) {
     return $rec
 }
 
-# A web.config: counted against the per-host bound.
-function Add-WebConfig([string]$path) {
-    if ($SeenFiles.Contains($path)) { return }
-    if ($Budget.webConfigs -ge $MaxWebConfigs) {
-        Add-Limit 'web-configs' $path ('web.config bound of {0} files reached; further files not read' -f $MaxWebConfigs)
-        return
-    }
-    $Budget.webConfigs++
-    [void](Add-File $path 'web-config')
-}
-
 # web.config files in a content folder and its subfolders, breadth first, depth- and
 # count-bounded. Junctions and symbolic links are not followed (loops).
 function Find-WebConfigs([string]$root, $visited, $holders) {
     $queue = New-Object System.Collections.Queue
     $queue.Enqueue(@($root, 0))
     while ($queue.Count -gt 0) {
-        $item = $queue.Dequeue()
-        $dir = [string]$item[0]
-        $depth = [int]$item[1]
+        $dir, $depth = $queue.Dequeue()
         if (-not $visited.Add($dir)) { continue }
         try {
             $wc = [IO.Path]::Combine($dir, 'web.config')
             if ([IO.File]::Exists($wc)) {
-                Add-WebConfig $wc
                 [void]$holders.Add($dir)
+                if ($Budget.webConfigs -lt $MaxWebConfigs) { $Budget.webConfigs++; [void](Add-File $wc 'web-config') }
+                else { Add-Limit 'web-configs' $wc ('web.config bound of {0} files reached; further files not read' -f $MaxWebConfigs) }
             }
             if ($depth -ge $MaxDepth) { continue }
             foreach ($sd in (New-Object System.IO.DirectoryInfo $dir).GetDirectories()) {
@@ -249,14 +224,19 @@ function Find-WebConfigs([string]$root, $visited, $holders) {
                 $Budget.dirs++
                 $queue.Enqueue(@($sd.FullName, ($depth + 1)))
             }
-        } catch { Add-Error 'files' $dir $_.Exception.Message }
+        } catch { Add-Error 'file' $dir $_.Exception.Message }
     }
 }
+
+# local-name(): old web.config files carry a default namespace on <configuration>.
+$AnonXPath = "//*[local-name()='anonymousAuthentication'][@userName]"
 
 # applicationHost.config (or its shared-configuration copy), the framework files, then
 # every web.config under the sites' content folders. Returns what the later stages need.
 function Read-Config {
-    $cfg = @{ parsed = $false; sites = @(); pools = @(); users = @(); contentDirs = @(); holders = @(); centralLog = '' }
+    $cfg = @{ parsed = $false; centralLog = ''; sites = New-Object System.Collections.ArrayList
+        pools = New-Object System.Collections.ArrayList; users = New-Object System.Collections.ArrayList
+        contentDirs = New-Object System.Collections.ArrayList; holders = New-Object System.Collections.ArrayList }
     $inetsrv = [IO.Path]::Combine($env:windir, 'System32\inetsrv\config')
     $inetsrvRead = $inetsrv
     if ([Environment]::Is64BitOperatingSystem -and -not [Environment]::Is64BitProcess) {
@@ -287,20 +267,19 @@ function Read-Config {
     if ($null -eq $ah.text) { return $cfg }
 
     $doc = Read-Xml $ah.text
-    $sitesNode = $doc.SelectSingleNode('/configuration/system.applicationHost/sites')
     $logNode = $doc.SelectSingleNode('/configuration/system.applicationHost/log')
     if ($null -ne $logNode) { $cfg.centralLog = $logNode.GetAttribute('centralLogFileMode') }
-    $pools = New-Object System.Collections.ArrayList
-    $users = New-Object System.Collections.ArrayList
-    $sites = New-Object System.Collections.ArrayList
-    $dirs = New-Object System.Collections.ArrayList
-    foreach ($p in $doc.SelectNodes('/configuration/system.applicationHost/applicationPools/add')) { [void]$pools.Add($p.GetAttribute('name')) }
-    foreach ($p in $doc.SelectNodes('/configuration/system.applicationHost/applicationPools//processModel[@userName]')) { [void]$users.Add($p.GetAttribute('userName')) }
-    foreach ($a in $doc.SelectNodes("//*[local-name()='anonymousAuthentication'][@userName]")) { [void]$users.Add($a.GetAttribute('userName')) }
+    foreach ($p in $doc.SelectNodes('/configuration/system.applicationHost/applicationPools/add')) { [void]$cfg.pools.Add($p.GetAttribute('name')) }
+    # SpecificUser pool identities, and anonymous-authentication users anywhere (also in <location>).
+    foreach ($p in $doc.SelectNodes('/configuration/system.applicationHost/applicationPools//processModel[@userName]')) {
+        [void]$cfg.users.Add($p.GetAttribute('userName'))
+    }
+    foreach ($a in $doc.SelectNodes($AnonXPath)) { [void]$cfg.users.Add($a.GetAttribute('userName')) }
 
+    $sitesNode = $doc.SelectSingleNode('/configuration/system.applicationHost/sites')
     if ($null -ne $sitesNode) {
         # Connect-as accounts on virtual directories and their defaults.
-        foreach ($v in $sitesNode.SelectNodes('.//*[@userName]')) { [void]$users.Add($v.GetAttribute('userName')) }
+        foreach ($v in $sitesNode.SelectNodes('.//*[@userName]')) { [void]$cfg.users.Add($v.GetAttribute('userName')) }
         $defaultLog = '%SystemDrive%\inetpub\logs\LogFiles'
         $d = $sitesNode.SelectSingleNode('siteDefaults/logFile')
         if ($null -ne $d -and $d.GetAttribute('directory')) { $defaultLog = $d.GetAttribute('directory') }
@@ -308,30 +287,24 @@ function Read-Config {
             $logDir = $defaultLog
             $lf = $site.SelectSingleNode('logFile')
             if ($null -ne $lf -and $lf.GetAttribute('directory')) { $logDir = $lf.GetAttribute('directory') }
-            [void]$sites.Add(@{ id = $site.GetAttribute('id'); name = $site.GetAttribute('name'); logDir = (Expand-Path $logDir) })
+            [void]$cfg.sites.Add(@{ id = $site.GetAttribute('id'); name = $site.GetAttribute('name'); logDir = (Expand-Path $logDir) })
             foreach ($vd in $site.SelectNodes('application/virtualDirectory[@physicalPath]')) {
-                [void]$dirs.Add((Expand-Path $vd.GetAttribute('physicalPath')))
+                [void]$cfg.contentDirs.Add((Expand-Path $vd.GetAttribute('physicalPath')))
             }
         }
     }
     $cfg.parsed = $true
-    $cfg.sites = $sites
-    $cfg.pools = $pools
-    $cfg.contentDirs = $dirs
 
-    $visited = New-Object 'System.Collections.Generic.HashSet[string]' ([StringComparer]::OrdinalIgnoreCase)
-    $holders = New-Object System.Collections.ArrayList
     # A missing content folder is not an error here: its ACL fact carries the error.
-    foreach ($dir in $dirs) { if ([IO.Directory]::Exists($dir)) { Find-WebConfigs $dir $visited $holders } }
-    $cfg.holders = $holders
+    $visited = New-Object 'System.Collections.Generic.HashSet[string]' ([StringComparer]::OrdinalIgnoreCase)
+    foreach ($dir in $cfg.contentDirs) { if ([IO.Directory]::Exists($dir)) { Find-WebConfigs $dir $visited $cfg.holders } }
 
     # anonymousAuthentication may be unlocked and set in a web.config too.
     foreach ($f in @($Files | Where-Object { $_.role -eq 'web-config' -and $null -ne $_.text })) {
         try {
-            foreach ($a in (Read-Xml $f.text).SelectNodes("//*[local-name()='anonymousAuthentication'][@userName]")) { [void]$users.Add($a.GetAttribute('userName')) }
+            foreach ($a in (Read-Xml $f.text).SelectNodes($AnonXPath)) { [void]$cfg.users.Add($a.GetAttribute('userName')) }
         } catch { }  # a malformed web.config is reported by the Rust side from its text
     }
-    $cfg.users = $users
     return $cfg
 }
 
@@ -341,7 +314,7 @@ function Get-AclFacts($paths) {
     $out = New-Object System.Collections.ArrayList
     foreach ($p in $paths) {
         if (-not $p -or -not $seen.Add($p)) { continue }
-        $a = @{ path = $p; owner = $null; sddl = $null; error = $null }
+        $a = [ordered]@{ path = $p; owner = $null; sddl = $null; error = $null }
         try {
             $acl = Get-Acl -LiteralPath $p
             $a.sddl = $acl.Sddl
@@ -356,7 +329,7 @@ function Get-AclFacts($paths) {
 # Name -> SID. Group SIDs only for local user accounts (WinNT provider, local SAM): domain
 # lookups from a WinRM logon usually fail on the second hop, so their groups are left empty.
 function Resolve-Account([string]$name) {
-    $a = @{ name = $name; sid = $null; groups = New-Object System.Collections.ArrayList; enabled = $null; error = $null }
+    $a = [ordered]@{ name = $name; sid = $null; groups = New-Object System.Collections.ArrayList; enabled = $null; error = $null }
     try {
         $sid = (New-Object System.Security.Principal.NTAccount $name).Translate([System.Security.Principal.SecurityIdentifier])
         $a.sid = $sid.Value
@@ -381,15 +354,14 @@ function Resolve-Account([string]$name) {
     return $a
 }
 
+# IUSR, IIS_IUSRS, every pool's virtual account and every user name the configuration names.
 function Get-AccountFacts($cfg) {
-    $names = New-Object System.Collections.ArrayList
     $seen = New-Object 'System.Collections.Generic.HashSet[string]' ([StringComparer]::OrdinalIgnoreCase)
-    $all = @('IUSR', 'IIS_IUSRS') + @($cfg.pools | ForEach-Object { 'IIS APPPOOL\' + $_ }) + @($cfg.users)
-    foreach ($n in $all) {
-        if ($n -and $n.Trim() -and $seen.Add($n.Trim())) { [void]$names.Add($n.Trim()) }
-    }
     $out = New-Object System.Collections.ArrayList
-    foreach ($n in $names) { [void]$out.Add((Resolve-Account $n)) }
+    foreach ($n in (@('IUSR', 'IIS_IUSRS') + @($cfg.pools | ForEach-Object { 'IIS APPPOOL\' + $_ }) + @($cfg.users))) {
+        $t = ([string]$n).Trim()
+        if ($t -and $seen.Add($t)) { [void]$out.Add((Resolve-Account $t)) }
+    }
     return , $out
 }
 
@@ -407,11 +379,11 @@ function Get-RegistryFacts {
     $out = New-Object System.Collections.ArrayList
     foreach ($item in $RegistryValues) {
         $key, $name = $item.Split('|')
-        $r = @{ key = 'HKLM\' + $key; name = $name; kind = $null; value = $null }
+        $r = [ordered]@{ key = 'HKLM\' + $key; name = $name; kind = $null; data = $null }
         try {
             $v = Read-RegValue $key $name
             $r.kind = $v.kind
-            $r.value = $v.value
+            $r.data = $v.value
         } catch { Add-Error 'registry' ($r.key + '\' + $name) $_.Exception.Message }
         [void]$out.Add($r)
     }
@@ -467,9 +439,7 @@ function Read-LogFile([string]$path, [long]$left, $sum, [DateTime]$deadline) {
         }
         $reader = New-Object System.IO.StreamReader($fs, $Utf8, $true, 65536, $true)
         if ($start -gt 0) { [void]$reader.ReadLine() }  # the first line is cut
-        $first = $null
-        $lastLine = $null
-        $n = 0
+        $first = $null; $lastLine = $null; $n = 0
         while ($null -ne ($line = $reader.ReadLine())) {
             if ($line.Length -eq 0) { continue }
             if ($line[0] -eq '#') {
@@ -484,7 +454,7 @@ function Read-LogFile([string]$path, [long]$left, $sum, [DateTime]$deadline) {
                 Add-Limit 'log-time' $null ('log scan stopped after {0} s' -f $LogSeconds)
                 break
             }
-            if ($idx.status -lt 0 -or $line.IndexOf('401') -lt 0) { continue }
+            if ($idx.status -lt 0 -or $line.IndexOf('401', [StringComparison]::Ordinal) -lt 0) { continue }
             $p = $line.Split(' ')
             if ($p.Count -le $idx.status -or $p[$idx.status] -ne '401') { continue }
             $key = (Get-LogNum $p $idx.sub) + '|' + (Get-LogNum $p $idx.win32)
@@ -499,14 +469,25 @@ function Read-LogFile([string]$path, [long]$left, $sum, [DateTime]$deadline) {
 
 # <logFile directory>\W3SVC<id>\u_ex*.log / ex*.log of the last $LogDays days, newest first.
 function Read-SiteLogs($site, [DateTime]$deadline) {
-    $sum = @{ site_id = [long]$site.id; counts = @{}; first = $null; last = $null; bytes = [long]0; files = 0; truncated = $false }
+    $sum = @{ counts = @{}; first = $null; last = $null; bytes = [long]0; files = 0; truncated = $false }
     $dir = [IO.Path]::Combine($site.logDir, 'W3SVC' + $site.id)
-    if (-not [IO.Directory]::Exists($dir)) { return $sum }  # a site that never logged has no folder
+    # A site that never logged has no folder: an empty summary, not an error.
+    if ([IO.Directory]::Exists($dir)) { Read-LogFolder $dir $sum $deadline }
+    $counts = New-Object System.Collections.ArrayList
+    foreach ($k in @($sum.counts.Keys | Sort-Object)) {
+        $sub, $win32 = $k.Split('|')
+        [void]$counts.Add([ordered]@{ status = 401; substatus = [long]$sub; win32 = [long]$win32; count = $sum.counts[$k] })
+    }
+    return [ordered]@{ site_id = [long]$site.id; counts = $counts; first = $sum.first; last = $sum.last
+        bytes_scanned = $sum.bytes; files_scanned = $sum.files; truncated = $sum.truncated }
+}
+
+function Read-LogFolder([string]$dir, $sum, [DateTime]$deadline) {
     $since = [DateTime]::UtcNow.AddDays(-$LogDays)
-    $files = @((New-Object System.IO.DirectoryInfo $dir).GetFiles('*.log') |
-            Where-Object { $_.Name -match '^(u_)?ex' -and $_.LastWriteTimeUtc -ge $since } |
+    $logFiles = @((New-Object System.IO.DirectoryInfo $dir).GetFiles('*.log') |
+            Where-Object { $_.Name -match '^(u_)?ex.*\.log$' -and $_.LastWriteTimeUtc -ge $since } |
             Sort-Object LastWriteTimeUtc -Descending)
-    foreach ($f in $files) {
+    foreach ($f in $logFiles) {
         $left = $MaxLogBytes - $sum.bytes
         if ($left -le 0) { $sum.truncated = $true; break }
         if ([DateTime]::UtcNow -gt $deadline) {
@@ -519,7 +500,6 @@ function Read-SiteLogs($site, [DateTime]$deadline) {
             $sum.files++
         } catch { Add-Error 'logs' $f.FullName $_.Exception.Message }
     }
-    return $sum
 }
 
 function Get-LogFacts($cfg) {
@@ -535,26 +515,22 @@ function Get-LogFacts($cfg) {
 
 # ---------------------------------------------------------------- host
 function Get-HostFacts {
-    $h = @{ name = $env:COMPUTERNAME; computer_name = $env:COMPUTERNAME; fqdn = $null; part_of_domain = $null; domain = $null; os = $null; iis_version = $null }
+    $h = [ordered]@{ name = $env:COMPUTERNAME; computer_name = $env:COMPUTERNAME; fqdn = $null; part_of_domain = $null; domain = $null
+        os = $null; iis_version = $null; collector_version = '1'; collected_at = $null; env = $null }
     try {
         $cs = Get-Wmi 'Win32_ComputerSystem'
         $h.part_of_domain = [bool]$cs.PartOfDomain
         $h.domain = [string]$cs.Domain
-        if ($cs.PartOfDomain -and $cs.DNSHostName) { $h.fqdn = ([string]$cs.DNSHostName + '.' + [string]$cs.Domain).ToLowerInvariant() }
+        if ($cs.PartOfDomain -and $cs.DNSHostName) { $h.fqdn = [string]$cs.DNSHostName + '.' + [string]$cs.Domain }
     } catch { Add-Error 'host' 'Win32_ComputerSystem' $_.Exception.Message }
-    try {
-        $os = Get-Wmi 'Win32_OperatingSystem'
-        $h.os = ('{0} {1}' -f $os.Caption, $os.Version).Trim()
-    } catch { Add-Error 'host' 'Win32_OperatingSystem' $_.Exception.Message }
+    try { $os = Get-Wmi 'Win32_OperatingSystem'; $h.os = ('{0} {1}' -f $os.Caption, $os.Version).Trim() }
+    catch { Add-Error 'host' 'Win32_OperatingSystem' $_.Exception.Message }
     if ($null -eq $h.fqdn) {
+        # Host name plus primary DNS suffix, without a DNS query.
         try {
-            # Host name plus primary DNS suffix, without a DNS query.
             $ip = [System.Net.NetworkInformation.IPGlobalProperties]::GetIPGlobalProperties()
-            $h.fqdn = $ip.HostName
-            if ($ip.DomainName) { $h.fqdn = $ip.HostName + '.' + $ip.DomainName }
-        } catch {
-            try { $h.fqdn = [System.Net.Dns]::GetHostEntry($env:COMPUTERNAME).HostName } catch { Add-Error 'host' 'fqdn' $_.Exception.Message }
-        }
+            $h.fqdn = (@($ip.HostName, $ip.DomainName) | Where-Object { $_ }) -join '.'
+        } catch { Add-Error 'host' 'fqdn' $_.Exception.Message }
     }
     try {
         $major = Read-RegValue 'SOFTWARE\Microsoft\InetStp' 'MajorVersion'
@@ -566,9 +542,10 @@ function Get-HostFacts {
 
 # Variables used to expand paths: the usual ones plus any %NAME% seen in the configuration.
 function Get-EnvFacts {
-    $names = @('SystemDrive', 'SystemRoot', 'windir', 'ProgramFiles', 'ProgramFiles(x86)', 'ProgramW6432', 'ProgramData', 'ALLUSERSPROFILE', 'PUBLIC', 'CommonProgramFiles') + @($EnvNames)
-    $vars = @{}
-    foreach ($n in $names) {
+    $names = @('SystemDrive', 'SystemRoot', 'windir', 'ProgramFiles', 'ProgramFiles(x86)', 'ProgramW6432',
+        'CommonProgramFiles', 'ProgramData', 'ALLUSERSPROFILE', 'PUBLIC') + @($EnvNames)
+    $vars = [ordered]@{}
+    foreach ($n in @($names | Sort-Object -Unique)) {
         $v = [Environment]::GetEnvironmentVariable($n)
         if ($null -ne $v) { $vars[$n] = $v }
     }
@@ -577,68 +554,35 @@ function Get-EnvFacts {
 
 # ---------------------------------------------------------------- document
 function Invoke-Collector {
-    $collectedAt = [DateTime]::UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", [System.Globalization.CultureInfo]::InvariantCulture)
-    $collected = @{ config = $false; acls = $false; accounts = $false; registry = $false; logs = $false }
+    $collectedAt = [DateTime]::UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", [Globalization.CultureInfo]::InvariantCulture)
+    $collected = [ordered]@{ config = $false; acls = $false; accounts = $false; registry = $false; logs = $false }
     $h = Get-HostFacts
+    $h.collected_at = $collectedAt
 
     $cfg = $null
-    try {
-        $cfg = Read-Config
-        $collected.config = (@($Files | Where-Object { $_.role -eq 'application-host' -and $null -ne $_.text }).Count -gt 0)
-    } catch { Add-Error 'config' $null $_.Exception.Message }
-    $parsed = ($null -ne $cfg -and $cfg.parsed)
+    try { $cfg = Read-Config } catch { Add-Error 'config' $null $_.Exception.Message }
+    # Read even when it does not parse: the Rust side reports a malformed file from its text.
+    $collected.config = (@($Files | Where-Object { $_.role -eq 'application-host' -and $null -ne $_.text }).Count -gt 0)
 
-    $acls = @()
-    $accounts = @()
-    $registry = @()
-    $logs = $null
-    if ($parsed) {
-        try { $acls = Get-AclFacts (@($cfg.contentDirs) + @($cfg.holders)); $collected.acls = $true } catch { Add-Error 'acl' $null $_.Exception.Message }
-        try { $accounts = Get-AccountFacts $cfg; $collected.accounts = $true } catch { Add-Error 'accounts' $null $_.Exception.Message }
+    $acls = @(); $accounts = @(); $registry = @(); $logs = $null
+    # Which folders, accounts and log folders matter comes from applicationHost.config.
+    if ($null -ne $cfg -and $cfg.parsed) {
+        try { $acls = Get-AclFacts (@($cfg.contentDirs) + @($cfg.holders)); $collected.acls = $true }
+        catch { Add-Error 'acl' $null $_.Exception.Message }
+        try { $accounts = Get-AccountFacts $cfg; $collected.accounts = $true }
+        catch { Add-Error 'accounts' $null $_.Exception.Message }
         if ($cfg.centralLog -and $cfg.centralLog -ne 'Site') {
-            Add-Error 'logs' $null ('centralLogFileMode is ' + $cfg.centralLog + ': per-site W3SVC folders are not used; logs not summarised')
+            Add-Error 'logs' $null ('centralLogFileMode is ' + $cfg.centralLog + ': no per-site W3SVC folders; logs not summarised')
         } else {
-            try { $logs = Get-LogFacts $cfg; $collected.logs = $true } catch { Add-Error 'logs' $null $_.Exception.Message }
+            try { $logs = [ordered]@{ sites = (Get-LogFacts $cfg) }; $collected.logs = $true }
+            catch { Add-Error 'logs' $null $_.Exception.Message }
         }
     }
     try { $registry = Get-RegistryFacts; $collected.registry = $true } catch { Add-Error 'registry' $null $_.Exception.Message }
-    $vars = Get-EnvFacts
+    $h.env = Get-EnvFacts
 
-    $envJson = JObj @($vars.Keys | Sort-Object | ForEach-Object { $_; (JStr $vars[$_]) })
-    $hostJson = JObj @(
-        'name', (JStr $h.name), 'computer_name', (JStr $h.computer_name), 'fqdn', (JStr $h.fqdn),
-        'part_of_domain', (JBool $h.part_of_domain), 'domain', (JStr $h.domain), 'os', (JStr $h.os),
-        'iis_version', (JStr $h.iis_version), 'collector_version', (JStr '1'), 'collected_at', (JStr $collectedAt),
-        'env', $envJson)
-    $collectedJson = JObj @('config', (JBool $collected.config), 'acls', (JBool $collected.acls),
-        'accounts', (JBool $collected.accounts), 'registry', (JBool $collected.registry), 'logs', (JBool $collected.logs))
-    $filesJson = JArr ($Files | ForEach-Object {
-            JObj @('path', (JStr $_.path), 'role', (JStr $_.role), 'text', (JStr $_.text), 'error', (JStr $_.error), 'truncated', (JBool $_.truncated)) })
-    $aclsJson = JArr ($acls | ForEach-Object {
-            JObj @('path', (JStr $_.path), 'owner', (JStr $_.owner), 'sddl', (JStr $_.sddl), 'error', (JStr $_.error)) })
-    $accountsJson = JArr ($accounts | ForEach-Object {
-            $a = $_
-            JObj @('name', (JStr $a.name), 'sid', (JStr $a.sid), 'groups', (JArr ($a.groups | ForEach-Object { JStr $_ })),
-                'enabled', (JBool $a.enabled), 'error', (JStr $a.error)) })
-    $registryJson = JArr ($registry | ForEach-Object {
-            JObj @('key', (JStr $_.key), 'name', (JStr $_.name), 'kind', (JStr $_.kind), 'data', (JValue $_.value)) })
-    $logsJson = 'null'
-    if ($null -ne $logs) {
-        $siteJson = JArr ($logs | ForEach-Object {
-                $s = $_
-                $counts = JArr ($s.counts.Keys | Sort-Object | ForEach-Object {
-                        $sub, $win32 = $_.Split('|')
-                        JObj @('status', '401', 'substatus', $sub, 'win32', $win32, 'count', (JNum $s.counts[$_])) })
-                JObj @('site_id', (JNum $s.site_id), 'counts', $counts, 'first', (JStr $s.first), 'last', (JStr $s.last),
-                    'bytes_scanned', (JNum $s.bytes), 'files_scanned', (JNum $s.files), 'truncated', (JBool $s.truncated)) })
-        $logsJson = JObj @('sites', $siteJson)
-    }
-    $errorsJson = JArr ($CollectErrors | ForEach-Object {
-            JObj @('stage', (JStr $_.stage), 'target', (JStr $_.target), 'message', (JStr $_.message)) })
-
-    return JObj @('schema', (JStr 'iis-sweep/snapshot/1'), 'host', $hostJson, 'collected', $collectedJson,
-        'files', $filesJson, 'acls', $aclsJson, 'accounts', $accountsJson, 'registry', $registryJson,
-        'logs', $logsJson, 'errors', $errorsJson)
+    return JAny ([ordered]@{ schema = 'iis-sweep/snapshot/1'; host = $h; collected = $collected; files = $Files; acls = $acls
+            accounts = $accounts; registry = $registry; logs = $logs; errors = $CollectErrors })
 }
 
 try {

@@ -4,6 +4,8 @@
 
 use iis_sweep::collect::delivery::{stage_append_command, stage_payload, CMD_LINE_LIMIT};
 use iis_sweep::collect::{COLLECTOR_SCRIPT, COLLECTOR_VERSION};
+use std::collections::{BTreeMap, BTreeSet};
+
 use tree_sitter::{Node, Parser};
 
 fn parse(script: &str) -> tree_sitter::Tree {
@@ -11,7 +13,9 @@ fn parse(script: &str) -> tree_sitter::Tree {
     parser
         .set_language(&tree_sitter_powershell::LANGUAGE.into())
         .expect("the PowerShell grammar loads");
-    parser.parse(script, None).expect("the parser returns a tree")
+    parser
+        .parse(script, None)
+        .expect("the parser returns a tree")
 }
 
 /// Every ERROR or MISSING node, with its position and the source line around it.
@@ -113,13 +117,28 @@ fn collector_uses_no_powershell_7_syntax() {
         let lower = line.to_ascii_lowercase();
         for (token, why) in [
             ("-parallel", "ForEach-Object -Parallel is PowerShell 7 only"),
-            ("-ashashtable", "ConvertFrom-Json -AsHashtable is PowerShell 6+"),
-            ("using namespace", "keep the script free of `using` statements"),
+            (
+                "-ashashtable",
+                "ConvertFrom-Json -AsHashtable is PowerShell 6+",
+            ),
+            (
+                "using namespace",
+                "keep the script free of `using` statements",
+            ),
             ("using module", "the collector uses no modules"),
             ("import-module", "the collector uses no modules"),
-            ("webadministration", "read the XML files, not the WebAdministration module"),
-            ("iisadministration", "read the XML files, not the IISAdministration module"),
-            ("get-webconfiguration", "read the XML files, not the WebAdministration module"),
+            (
+                "webadministration",
+                "read the XML files, not the WebAdministration module",
+            ),
+            (
+                "iisadministration",
+                "read the XML files, not the IISAdministration module",
+            ),
+            (
+                "get-webconfiguration",
+                "read the XML files, not the WebAdministration module",
+            ),
             ("convertto-json", "the collector writes its JSON by hand"),
             ("get-content", "read files with bounded .NET streams"),
         ] {
@@ -167,7 +186,10 @@ fn text<'s>(node: Node, src: &'s str) -> &'s str {
 
 /// `$Name`, `${Name}`, `$script:Name` → `name`; `None` for `$env:X`.
 fn variable_name(raw: &str) -> Option<String> {
-    let v = raw.trim_start_matches('$').trim_start_matches('{').trim_end_matches('}');
+    let v = raw
+        .trim_start_matches('$')
+        .trim_start_matches('{')
+        .trim_end_matches('}');
     let lower = v.to_ascii_lowercase();
     if lower.starts_with("env:") {
         return None;
@@ -308,7 +330,12 @@ fn collector_fits_both_delivery_paths() {
         COLLECTOR_SCRIPT.len()
     );
     for chunk in stage_payload(COLLECTOR_SCRIPT) {
-        assert!(stage_append_command("0123456789abcdef", &chunk).joined().len() < CMD_LINE_LIMIT);
+        assert!(
+            stage_append_command("0123456789abcdef", &chunk)
+                .joined()
+                .len()
+                < CMD_LINE_LIMIT
+        );
     }
     // The stdin bootstrap reads UTF-8; keep the script ASCII so no code page can bite.
     if let Some((n, line)) = COLLECTOR_SCRIPT
@@ -320,69 +347,115 @@ fn collector_fits_both_delivery_paths() {
     }
 }
 
-/// The keys of every hash literal in the script (`@{ name = ... }`), lower-cased.
-fn hash_keys(src: &str) -> Vec<String> {
+/// The key lists of every non-empty `[ordered]@{ ... }` literal, with the line it starts on.
+/// The collector writes its JSON from exactly these literals (see `JAny` in the script).
+fn ordered_literals(src: &str) -> Vec<(usize, BTreeSet<String>)> {
     let tree = parse(src);
-    let mut keys = Vec::new();
-    collect_nodes(tree.root_node(), "key_expression", &mut keys);
-    keys.iter()
-        .map(|k| text(*k, src).trim().to_string())
-        .collect()
+    let mut casts = Vec::new();
+    collect_nodes(tree.root_node(), "cast_expression", &mut casts);
+    let mut out = Vec::new();
+    for c in casts {
+        if !text(c, src).to_ascii_lowercase().starts_with("[ordered]") {
+            continue;
+        }
+        let mut literals = Vec::new();
+        collect_nodes(c, "hash_literal_body", &mut literals);
+        // The outermost body belongs to this cast (nested literals are not used).
+        let Some(body) = literals.into_iter().min_by_key(|n| n.start_byte()) else {
+            continue; // [ordered]@{}: filled at run time (host.env)
+        };
+        let mut cursor = body.walk();
+        let keys: BTreeSet<String> = body
+            .children(&mut cursor)
+            .filter(|n| n.kind() == "hash_entry")
+            .filter_map(|entry| {
+                let mut ec = entry.walk();
+                let key = entry
+                    .children(&mut ec)
+                    .find(|n| n.kind() == "key_expression");
+                key.map(|k| text(k, src).trim().to_string())
+            })
+            .collect();
+        out.push((c.start_position().row + 1, keys));
+    }
+    out
+}
+
+/// Property names of every object type in `Snapshot`'s JSON Schema, by type name.
+fn snapshot_object_types() -> BTreeMap<String, BTreeSet<String>> {
+    let schema =
+        serde_json::to_value(schemars::schema_for!(iis_sweep::snapshot::Snapshot)).unwrap();
+    let mut out = BTreeMap::new();
+    let props = |v: &serde_json::Value| -> Option<BTreeSet<String>> {
+        Some(v.get("properties")?.as_object()?.keys().cloned().collect())
+    };
+    out.insert("Snapshot".to_string(), props(&schema).unwrap());
+    for (name, def) in schema["$defs"].as_object().unwrap() {
+        if let Some(p) = props(def) {
+            out.insert(name.clone(), p);
+        }
+    }
+    out
 }
 
 #[test]
-fn collector_writes_the_snapshot_field_names() {
-    let s = COLLECTOR_SCRIPT;
-    let keys = hash_keys(s);
-    // The document is written from [ordered] hash literals: the keys are the JSON names, and
-    // serde's names are case-sensitive, so compare exactly.
-    let has = |name: &str| keys.iter().any(|k| k == name);
-    let groups: [(&str, &[&str]); 10] = [
-        (
-            "Snapshot",
-            &["schema", "host", "collected", "files", "acls", "accounts", "registry", "logs", "errors"],
-        ),
-        (
-            "HostFacts",
-            &[
-                "name",
-                "computer_name",
-                "fqdn",
-                "part_of_domain",
-                "domain",
-                "os",
-                "iis_version",
-                "collector_version",
-                "collected_at",
-                "env",
-            ],
-        ),
-        ("Collected", &["config", "acls", "accounts", "registry", "logs"]),
-        ("ConfigFile", &["path", "role", "text", "error", "truncated"]),
-        ("AclFact", &["path", "owner", "sddl", "error"]),
-        ("AccountFact", &["name", "sid", "groups", "enabled", "error"]),
-        ("RegistryFact", &["key", "name", "kind", "data"]),
-        (
-            "SiteLogSummary",
-            &["site_id", "counts", "first", "last", "bytes_scanned", "files_scanned", "truncated"],
-        ),
-        ("StatusCount", &["status", "substatus", "win32", "count"]),
-        ("CollectionError", &["stage", "target", "message"]),
-    ];
-    for (ty, fields) in groups {
-        for f in fields {
-            assert!(has(f), "{ty}.{f} is never written by the collector");
-        }
+fn the_literal_reader_sees_keys() {
+    let lits =
+        ordered_literals("$a = [ordered]@{ x = 1; y = @{ z = 2 }\n w = 'v' }\n$e = [ordered]@{}\n");
+    assert_eq!(lits.len(), 1);
+    assert_eq!(lits[0].0, 1);
+    let expected: BTreeSet<String> = ["w", "x", "y"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(lits[0].1, expected);
+}
+
+/// serde ignores unknown fields, so a misspelt key would silently drop a fact: every record
+/// the collector writes must carry exactly the fields of one snapshot type, and every snapshot
+/// type must be written by some record.
+#[test]
+fn collector_records_match_the_snapshot_types() {
+    let types = snapshot_object_types();
+    assert!(types.len() >= 10, "unexpected schema shape: {types:?}");
+    let mut written = BTreeSet::new();
+    for (line, keys) in ordered_literals(COLLECTOR_SCRIPT) {
+        let matching: Vec<&String> = types
+            .iter()
+            .filter(|(_, fields)| **fields == keys)
+            .map(|(name, _)| name)
+            .collect();
+        assert!(
+            !matching.is_empty(),
+            "line {line}: the record {keys:?} matches no snapshot type; types are:\n{types:#?}"
+        );
+        written.extend(matching.into_iter().cloned());
     }
-    assert!(has("sites"), "LogSummary.sites is never written");
+    for name in types.keys() {
+        assert!(
+            written.contains(name),
+            "no record in the collector writes {name}"
+        );
+    }
+}
+
+#[test]
+fn collector_writes_the_schema_tag_roles_and_version() {
+    let s = COLLECTOR_SCRIPT;
     // Every FileRole the collector emits, spelled as serde spells it.
-    for role in ["application-host", "root-web-config", "machine-config", "web-config", "other"] {
+    for role in [
+        "application-host",
+        "root-web-config",
+        "machine-config",
+        "web-config",
+        "other",
+    ] {
         let json = serde_json::to_string(role).unwrap();
         serde_json::from_str::<iis_sweep::snapshot::FileRole>(&json)
             .unwrap_or_else(|e| panic!("{role} is not a FileRole: {e}"));
         assert!(s.contains(&format!("'{role}'")), "role {role} missing");
     }
-    assert!(s.contains(&format!("schema = '{}'", iis_sweep::snapshot::SNAPSHOT_SCHEMA)));
+    assert!(s.contains(&format!(
+        "schema = '{}'",
+        iis_sweep::snapshot::SNAPSHOT_SCHEMA
+    )));
     assert!(s.contains(&format!("collector_version = '{COLLECTOR_VERSION}'")));
 }
 
@@ -390,18 +463,45 @@ fn collector_writes_the_snapshot_field_names() {
 fn collector_reads_the_registry_values_the_rules_need() {
     let s = COLLECTOR_SCRIPT;
     for (key, name) in [
-        ("SYSTEM\\CurrentControlSet\\Control\\Lsa", "DisableLoopbackCheck"),
-        ("SYSTEM\\CurrentControlSet\\Control\\Lsa", "LmCompatibilityLevel"),
-        ("SYSTEM\\CurrentControlSet\\Control\\Lsa\\MSV1_0", "BackConnectionHostNames"),
-        ("SYSTEM\\CurrentControlSet\\Control\\Lsa\\MSV1_0", "RestrictReceivingNTLMTraffic"),
-        ("SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters", "MaxFieldLength"),
-        ("SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters", "MaxRequestBytes"),
+        (
+            "SYSTEM\\CurrentControlSet\\Control\\Lsa",
+            "DisableLoopbackCheck",
+        ),
+        (
+            "SYSTEM\\CurrentControlSet\\Control\\Lsa",
+            "LmCompatibilityLevel",
+        ),
+        (
+            "SYSTEM\\CurrentControlSet\\Control\\Lsa\\MSV1_0",
+            "BackConnectionHostNames",
+        ),
+        (
+            "SYSTEM\\CurrentControlSet\\Control\\Lsa\\MSV1_0",
+            "RestrictReceivingNTLMTraffic",
+        ),
+        (
+            "SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters",
+            "MaxFieldLength",
+        ),
+        (
+            "SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters",
+            "MaxRequestBytes",
+        ),
     ] {
-        assert!(s.contains(&format!("'{key}|{name}'")), "{key}\\{name} not read");
+        assert!(
+            s.contains(&format!("'{key}|{name}'")),
+            "{key}\\{name} not read"
+        );
     }
     // Reported as HKLM\SYSTEM\..., the spelling the rules look up.
     assert!(s.contains("key = 'HKLM\\' + $key"));
-    for kind in ["REG_DWORD", "REG_QWORD", "REG_SZ", "REG_EXPAND_SZ", "REG_MULTI_SZ"] {
+    for kind in [
+        "REG_DWORD",
+        "REG_QWORD",
+        "REG_SZ",
+        "REG_EXPAND_SZ",
+        "REG_MULTI_SZ",
+    ] {
         assert!(s.contains(&format!("'{kind}'")), "{kind} not mapped");
     }
 }

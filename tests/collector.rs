@@ -1,0 +1,522 @@
+//! The collector script cannot run here (no Windows, no PowerShell), so these tests check
+//! what can be checked without running it: it parses as PowerShell, it uses no PowerShell 7
+//! syntax, it fits the delivery paths, and it writes the snapshot's field names.
+
+use iis_sweep::collect::delivery::{stage_append_command, stage_payload, CMD_LINE_LIMIT};
+use iis_sweep::collect::{COLLECTOR_SCRIPT, COLLECTOR_VERSION};
+use std::collections::{BTreeMap, BTreeSet};
+
+use tree_sitter::{Node, Parser};
+
+fn parse(script: &str) -> tree_sitter::Tree {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_powershell::LANGUAGE.into())
+        .expect("the PowerShell grammar loads");
+    parser
+        .parse(script, None)
+        .expect("the parser returns a tree")
+}
+
+/// Every ERROR or MISSING node, with its position and the source line around it.
+fn syntax_problems(script: &str) -> Vec<String> {
+    let tree = parse(script);
+    let lines: Vec<&str> = script.lines().collect();
+    let mut out = Vec::new();
+    let mut stack: Vec<Node> = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.is_error() || node.is_missing() {
+            let p = node.start_position();
+            let what = if node.is_missing() {
+                format!("MISSING {}", node.kind())
+            } else {
+                "ERROR".to_string()
+            };
+            let context: Vec<String> = (p.row.saturating_sub(1)..=(p.row + 1).min(lines.len() - 1))
+                .map(|r| format!("  {:>4} | {}", r + 1, lines[r]))
+                .collect();
+            out.push(format!(
+                "{what} at line {}, column {}:\n{}",
+                p.row + 1,
+                p.column + 1,
+                context.join("\n")
+            ));
+            // The first problem inside a subtree is enough; its children repeat it.
+            continue;
+        }
+        if node.has_error() {
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The script without comments and string literals, for token checks.
+fn code_only(script: &str) -> String {
+    let tree = parse(script);
+    let mut spans = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        let kind = node.kind();
+        if kind == "comment" || kind.contains("string_literal") {
+            spans.push(node.byte_range());
+            continue;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor));
+    }
+    let mut bytes = script.as_bytes().to_vec();
+    for r in spans {
+        for b in &mut bytes[r] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[test]
+fn the_grammar_catches_broken_powershell() {
+    // Guards the guard: the checker must see an unbalanced block and a dangling operator.
+    assert!(!syntax_problems("function f {\n  if ($x) { 'a'\n").is_empty());
+    assert!(!syntax_problems("$a = (1 + \n").is_empty());
+    assert!(syntax_problems("function f([string]$x) { return $x.Trim() }\nf ' a '\n").is_empty());
+}
+
+#[test]
+fn collector_parses_as_powershell() {
+    let problems = syntax_problems(COLLECTOR_SCRIPT);
+    assert!(
+        problems.is_empty(),
+        "collector.ps1 has {} syntax problem(s):\n{}",
+        problems.len(),
+        problems.join("\n\n")
+    );
+}
+
+#[test]
+fn collector_uses_no_powershell_7_syntax() {
+    let code = code_only(COLLECTOR_SCRIPT);
+    for (n, line) in code.lines().enumerate() {
+        let n = n + 1;
+        // Null-coalescing and null-conditional member access (7.0+).
+        assert!(!line.contains("??"), "line {n}: `??` is PowerShell 7 only");
+        assert!(!line.contains("?."), "line {n}: `?.` is PowerShell 7 only");
+        assert!(!line.contains("?["), "line {n}: `?[` is PowerShell 7 only");
+        // Ternary `cond ? a : b` (7.0+). `?` alone is also the Where-Object alias: avoid both.
+        assert!(
+            !line.contains(" ? "),
+            "line {n}: ` ? ` (ternary or Where-Object alias) — write if/else or Where-Object"
+        );
+        // Pipeline chain operators (7.0+).
+        assert!(!line.contains("&&"), "line {n}: `&&` is PowerShell 7 only");
+        assert!(!line.contains("||"), "line {n}: `||` is PowerShell 7 only");
+        let lower = line.to_ascii_lowercase();
+        for (token, why) in [
+            ("-parallel", "ForEach-Object -Parallel is PowerShell 7 only"),
+            (
+                "-ashashtable",
+                "ConvertFrom-Json -AsHashtable is PowerShell 6+",
+            ),
+            (
+                "using namespace",
+                "keep the script free of `using` statements",
+            ),
+            ("using module", "the collector uses no modules"),
+            ("import-module", "the collector uses no modules"),
+            (
+                "webadministration",
+                "read the XML files, not the WebAdministration module",
+            ),
+            (
+                "iisadministration",
+                "read the XML files, not the IISAdministration module",
+            ),
+            (
+                "get-webconfiguration",
+                "read the XML files, not the WebAdministration module",
+            ),
+            ("convertto-json", "the collector writes its JSON by hand"),
+            ("get-content", "read files with bounded .NET streams"),
+        ] {
+            assert!(!lower.contains(token), "line {n}: `{token}`: {why}");
+        }
+        // Classes and enums are 5.0+, but the collector needs neither.
+        let trimmed = lower.trim_start();
+        assert!(
+            !trimmed.starts_with("class ") && !trimmed.starts_with("enum "),
+            "line {n}: no classes or enums"
+        );
+    }
+}
+
+/// Commands the collector may call besides its own functions: what ships with Windows
+/// PowerShell 5.1 on Server 2012 R2 and later, spelled out (no aliases such as `%` or `?`).
+const BUILT_IN_COMMANDS: [&str; 8] = [
+    "foreach-object",
+    "get-acl",
+    "get-ciminstance",
+    "get-command",
+    "get-wmiobject",
+    "new-object",
+    "sort-object",
+    "where-object",
+];
+
+/// Automatic variables the script may read without assigning them.
+const AUTOMATIC_VARIABLES: [&str; 5] = ["_", "null", "true", "false", "matches"];
+
+fn collect_nodes<'t>(root: Node<'t>, kind: &str, out: &mut Vec<Node<'t>>) {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.kind() == kind {
+            out.push(node);
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor));
+    }
+}
+
+fn text<'s>(node: Node, src: &'s str) -> &'s str {
+    &src[node.byte_range()]
+}
+
+/// `$Name`, `${Name}`, `$script:Name` → `name`; `None` for `$env:X`.
+fn variable_name(raw: &str) -> Option<String> {
+    let v = raw
+        .trim_start_matches('$')
+        .trim_start_matches('{')
+        .trim_end_matches('}');
+    let lower = v.to_ascii_lowercase();
+    if lower.starts_with("env:") {
+        return None;
+    }
+    let bare = lower
+        .strip_prefix("script:")
+        .or_else(|| lower.strip_prefix("local:"))
+        .or_else(|| lower.strip_prefix("global:"))
+        .unwrap_or(&lower);
+    Some(bare.to_string())
+}
+
+/// Commands that are neither functions of the script nor known built-ins.
+fn unknown_commands(src: &str) -> Vec<String> {
+    let tree = parse(src);
+    let mut defs = Vec::new();
+    collect_nodes(tree.root_node(), "function_name", &mut defs);
+    let defined: Vec<String> = defs
+        .iter()
+        .map(|n| text(*n, src).to_ascii_lowercase())
+        .collect();
+    let mut commands = Vec::new();
+    collect_nodes(tree.root_node(), "command_name", &mut commands);
+    let mut out = Vec::new();
+    for c in commands {
+        let name = text(c, src).to_ascii_lowercase();
+        if !defined.contains(&name) && !BUILT_IN_COMMANDS.contains(&name.as_str()) {
+            out.push(format!(
+                "line {}: `{name}` is neither defined in the script nor a known built-in command",
+                c.start_position().row + 1
+            ));
+        }
+    }
+    out
+}
+
+/// Variables read somewhere but assigned nowhere (typos, in a language we cannot run here).
+/// Scope is not modelled: this catches misspellings, not scoping mistakes.
+fn unassigned_variables(src: &str) -> Vec<String> {
+    let tree = parse(src);
+    // Where a variable gets a value: assignments, foreach, parameters, ++/--, [ref] targets.
+    let mut assigned: Vec<String> = AUTOMATIC_VARIABLES.iter().map(|s| s.to_string()).collect();
+    let add_vars_under = |node: Node, assigned: &mut Vec<String>| {
+        let mut vars = Vec::new();
+        collect_nodes(node, "variable", &mut vars);
+        assigned.extend(vars.iter().filter_map(|v| variable_name(text(*v, src))));
+    };
+    for kind in [
+        "left_assignment_expression",
+        "script_parameter",
+        "post_increment_expression",
+        "post_decrement_expression",
+        "pre_increment_expression",
+        "pre_decrement_expression",
+    ] {
+        let mut nodes = Vec::new();
+        collect_nodes(tree.root_node(), kind, &mut nodes);
+        for n in nodes {
+            add_vars_under(n, &mut assigned);
+        }
+    }
+    let mut loops = Vec::new();
+    collect_nodes(tree.root_node(), "foreach_statement", &mut loops);
+    for l in loops {
+        let mut cursor = l.walk();
+        let first_var = l.children(&mut cursor).find(|c| c.kind() == "variable");
+        if let Some(v) = first_var {
+            assigned.extend(variable_name(text(v, src)));
+        }
+    }
+    let mut casts = Vec::new();
+    collect_nodes(tree.root_node(), "cast_expression", &mut casts);
+    for c in casts {
+        if text(c, src).to_ascii_lowercase().starts_with("[ref]") {
+            add_vars_under(c, &mut assigned);
+        }
+    }
+
+    let mut used = Vec::new();
+    collect_nodes(tree.root_node(), "variable", &mut used);
+    let mut out = Vec::new();
+    for v in used {
+        if let Some(name) = variable_name(text(v, src)) {
+            if !assigned.contains(&name) {
+                out.push(format!(
+                    "line {}: ${name} is read but never assigned",
+                    v.start_position().row + 1
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_name_checks_catch_typos() {
+    assert!(!unknown_commands("function Get-A { 1 }\nGet-B\n").is_empty());
+    assert!(unknown_commands("function Get-A { 1 }\nGet-A | Where-Object { $_ }\n").is_empty());
+    // Aliases are not allowed either.
+    assert!(!unknown_commands("1..3 | % { $_ }\n").is_empty());
+    assert!(!unassigned_variables("$total = 1\n$totl + 1\n").is_empty());
+    assert!(unassigned_variables(
+        "function f([int]$n) { foreach ($i in 1..$n) { $s += $i }; $s }\n$env:windir; [long]::TryParse('1', [ref]$v); $v\n"
+    )
+    .is_empty());
+}
+
+#[test]
+fn collector_calls_only_known_commands() {
+    let problems = unknown_commands(COLLECTOR_SCRIPT);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn collector_reads_only_variables_it_assigns() {
+    let problems = unassigned_variables(COLLECTOR_SCRIPT);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn collector_never_asks_for_a_password() {
+    let lower = COLLECTOR_SCRIPT.to_ascii_lowercase();
+    for token in [
+        "get-credential",
+        "read-host",
+        "convertfrom-securestring",
+        "getnetworkcredential",
+    ] {
+        assert!(!lower.contains(token), "collector must not touch `{token}`");
+    }
+}
+
+#[test]
+fn collector_fits_both_delivery_paths() {
+    assert!(
+        COLLECTOR_SCRIPT.len() < 1 << 20,
+        "collector is {} bytes; keep it under 1 MiB",
+        COLLECTOR_SCRIPT.len()
+    );
+    for chunk in stage_payload(COLLECTOR_SCRIPT) {
+        assert!(
+            stage_append_command("0123456789abcdef", &chunk)
+                .joined()
+                .len()
+                < CMD_LINE_LIMIT
+        );
+    }
+    // The stdin bootstrap reads UTF-8; keep the script ASCII so no code page can bite.
+    if let Some((n, line)) = COLLECTOR_SCRIPT
+        .lines()
+        .enumerate()
+        .find(|(_, l)| !l.is_ascii())
+    {
+        panic!("line {}: non-ASCII character in {line:?}", n + 1);
+    }
+}
+
+/// The key lists of every non-empty `[ordered]@{ ... }` literal, with the line it starts on.
+/// The collector writes its JSON from exactly these literals (see `JAny` in the script).
+fn ordered_literals(src: &str) -> Vec<(usize, BTreeSet<String>)> {
+    let tree = parse(src);
+    let mut casts = Vec::new();
+    collect_nodes(tree.root_node(), "cast_expression", &mut casts);
+    let mut out = Vec::new();
+    for c in casts {
+        if !text(c, src).to_ascii_lowercase().starts_with("[ordered]") {
+            continue;
+        }
+        let mut literals = Vec::new();
+        collect_nodes(c, "hash_literal_body", &mut literals);
+        // The outermost body belongs to this cast (nested literals are not used).
+        let Some(body) = literals.into_iter().min_by_key(|n| n.start_byte()) else {
+            continue; // [ordered]@{}: filled at run time (host.env)
+        };
+        let mut cursor = body.walk();
+        let keys: BTreeSet<String> = body
+            .children(&mut cursor)
+            .filter(|n| n.kind() == "hash_entry")
+            .filter_map(|entry| {
+                let mut ec = entry.walk();
+                let key = entry
+                    .children(&mut ec)
+                    .find(|n| n.kind() == "key_expression");
+                key.map(|k| text(k, src).trim().to_string())
+            })
+            .collect();
+        out.push((c.start_position().row + 1, keys));
+    }
+    out
+}
+
+/// Property names of every object type in `Snapshot`'s JSON Schema, by type name.
+fn snapshot_object_types() -> BTreeMap<String, BTreeSet<String>> {
+    let schema =
+        serde_json::to_value(schemars::schema_for!(iis_sweep::snapshot::Snapshot)).unwrap();
+    let mut out = BTreeMap::new();
+    let props = |v: &serde_json::Value| -> Option<BTreeSet<String>> {
+        Some(v.get("properties")?.as_object()?.keys().cloned().collect())
+    };
+    out.insert("Snapshot".to_string(), props(&schema).unwrap());
+    for (name, def) in schema["$defs"].as_object().unwrap() {
+        if let Some(p) = props(def) {
+            out.insert(name.clone(), p);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_literal_reader_sees_keys() {
+    let lits =
+        ordered_literals("$a = [ordered]@{ x = 1; y = @{ z = 2 }\n w = 'v' }\n$e = [ordered]@{}\n");
+    assert_eq!(lits.len(), 1);
+    assert_eq!(lits[0].0, 1);
+    let expected: BTreeSet<String> = ["w", "x", "y"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(lits[0].1, expected);
+}
+
+/// serde ignores unknown fields, so a misspelt key would silently drop a fact: every record
+/// the collector writes must carry exactly the fields of one snapshot type, and every snapshot
+/// type must be written by some record.
+#[test]
+fn collector_records_match_the_snapshot_types() {
+    let types = snapshot_object_types();
+    assert!(types.len() >= 10, "unexpected schema shape: {types:?}");
+    let mut written = BTreeSet::new();
+    for (line, keys) in ordered_literals(COLLECTOR_SCRIPT) {
+        let matching: Vec<&String> = types
+            .iter()
+            .filter(|(_, fields)| **fields == keys)
+            .map(|(name, _)| name)
+            .collect();
+        assert!(
+            !matching.is_empty(),
+            "line {line}: the record {keys:?} matches no snapshot type; types are:\n{types:#?}"
+        );
+        written.extend(matching.into_iter().cloned());
+    }
+    for name in types.keys() {
+        assert!(
+            written.contains(name),
+            "no record in the collector writes {name}"
+        );
+    }
+}
+
+#[test]
+fn collector_writes_the_schema_tag_roles_and_version() {
+    let s = COLLECTOR_SCRIPT;
+    // Every FileRole the collector emits, spelled as serde spells it.
+    for role in [
+        "application-host",
+        "root-web-config",
+        "machine-config",
+        "web-config",
+        "other",
+    ] {
+        let json = serde_json::to_string(role).unwrap();
+        serde_json::from_str::<iis_sweep::snapshot::FileRole>(&json)
+            .unwrap_or_else(|e| panic!("{role} is not a FileRole: {e}"));
+        assert!(s.contains(&format!("'{role}'")), "role {role} missing");
+    }
+    assert!(s.contains(&format!(
+        "schema = '{}'",
+        iis_sweep::snapshot::SNAPSHOT_SCHEMA
+    )));
+    assert!(s.contains(&format!("collector_version = '{COLLECTOR_VERSION}'")));
+}
+
+#[test]
+fn collector_reads_the_registry_values_the_rules_need() {
+    let s = COLLECTOR_SCRIPT;
+    for (key, name) in [
+        (
+            "SYSTEM\\CurrentControlSet\\Control\\Lsa",
+            "DisableLoopbackCheck",
+        ),
+        (
+            "SYSTEM\\CurrentControlSet\\Control\\Lsa",
+            "LmCompatibilityLevel",
+        ),
+        (
+            "SYSTEM\\CurrentControlSet\\Control\\Lsa\\MSV1_0",
+            "BackConnectionHostNames",
+        ),
+        (
+            "SYSTEM\\CurrentControlSet\\Control\\Lsa\\MSV1_0",
+            "RestrictReceivingNTLMTraffic",
+        ),
+        (
+            "SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters",
+            "MaxFieldLength",
+        ),
+        (
+            "SYSTEM\\CurrentControlSet\\Services\\HTTP\\Parameters",
+            "MaxRequestBytes",
+        ),
+    ] {
+        assert!(
+            s.contains(&format!("'{key}|{name}'")),
+            "{key}\\{name} not read"
+        );
+    }
+    // Reported as HKLM\SYSTEM\..., the spelling the rules look up.
+    assert!(s.contains("key = 'HKLM\\' + $key"));
+    for kind in [
+        "REG_DWORD",
+        "REG_QWORD",
+        "REG_SZ",
+        "REG_EXPAND_SZ",
+        "REG_MULTI_SZ",
+    ] {
+        assert!(s.contains(&format!("'{kind}'")), "{kind} not mapped");
+    }
+}
+
+/// A snapshot shaped exactly like the one the JSON writer builds deserializes into `Snapshot`.
+/// (The writer's output itself cannot be produced here; this pins the shape it targets.)
+#[test]
+fn the_written_shape_deserializes() {
+    let doc = r#"{"schema":"iis-sweep/snapshot/1","host":{"name":"WEB01","computer_name":"WEB01","fqdn":"web01.contoso.com","part_of_domain":true,"domain":"contoso.com","os":"Microsoft Windows Server 2016 Datacenter 10.0.14393","iis_version":"10.0","collector_version":"1","collected_at":"2026-01-02T03:04:05Z","env":{"SystemDrive":"C:","windir":"C:\\Windows"}},"collected":{"config":true,"acls":true,"accounts":true,"registry":true,"logs":true},"files":[{"path":"C:\\Windows\\System32\\inetsrv\\config\\applicationHost.config","role":"application-host","text":"<configuration>\r\n<!-- \u00e9 -->\u0000</configuration>","error":null,"truncated":false},{"path":"D:\\web\\web.config","role":"web-config","text":null,"error":"Access is denied.","truncated":false}],"acls":[{"path":"D:\\web","owner":"BUILTIN\\Administrators","sddl":"O:BAG:SYD:(A;OICI;0x1200a9;;;IS)","error":null}],"accounts":[{"name":"IUSR","sid":"S-1-5-17","groups":[],"enabled":null,"error":null},{"name":"WEB01\\svc","sid":"S-1-5-21-1-2-3-1001","groups":["S-1-5-32-545"],"enabled":true,"error":null}],"registry":[{"key":"HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa","name":"DisableLoopbackCheck","kind":"REG_DWORD","data":4294967295},{"key":"HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa\\MSV1_0","name":"BackConnectionHostNames","kind":"REG_MULTI_SZ","data":["a","b"]},{"key":"HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa","name":"LmCompatibilityLevel","kind":null,"data":null}],"logs":{"sites":[{"site_id":1,"counts":[{"status":401,"substatus":2,"win32":5,"count":10},{"status":401,"substatus":1,"win32":3221225581,"count":1}],"first":"2026-01-01T00:00:00Z","last":"2026-01-02T00:00:00Z","bytes_scanned":123,"files_scanned":1,"truncated":false}]},"errors":[{"stage":"limit","target":null,"message":"m"}]}"#;
+    let snap: iis_sweep::snapshot::Snapshot = serde_json::from_str(doc).unwrap();
+    assert_eq!(snap.files.len(), 2);
+    assert!(snap.files[0].text.as_deref().unwrap().contains('\u{e9}'));
+    assert_eq!(
+        snap.registry[0].data,
+        Some(iis_sweep::snapshot::RegistryData::Number(4294967295))
+    );
+    assert_eq!(snap.logs.unwrap().sites[0].counts[1].win32, 3221225581);
+}

@@ -137,8 +137,15 @@ pub fn load(input: &Input) -> Result<Snapshot, InputError> {
 }
 
 /// Parses snapshot JSON, checking the schema tag.
+/// UTF-16 (as Windows PowerShell 5.1's `>` writes it) is accepted too.
 pub fn parse_snapshot(bytes: &[u8]) -> Result<Snapshot, String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let utf16;
+    let bytes = if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        utf16 = decode_text(bytes)?;
+        utf16.as_bytes()
+    } else {
+        bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+    };
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         format!(
             "not a JSON document (line {}, column {}): {e}; expected a snapshot written by the \

@@ -76,7 +76,7 @@ impl<'a> HostContext<'a> {
         let anonymous_user = anon
             .attribute("userName")
             .filter(|v| !v.origin.is_schema_default())
-            .map(|v| v.value.clone());
+            .map(|v| v.value.to_string());
         let pool = p.pool.as_deref().and_then(|n| self.config.pool(n));
         AppIdentityInputs {
             anonymous_enabled: anon.bool("enabled").unwrap_or(true),
@@ -88,7 +88,7 @@ impl<'a> HostContext<'a> {
                 .unwrap_or(PoolIdentityType::ApplicationPoolIdentity),
             pool_user: pool
                 .and_then(|pl| pl.user_name.as_ref())
-                .map(|v| v.value.clone())
+                .map(|v| v.value.to_string())
                 .filter(|s| !s.is_empty()),
             pool_logon_type: pool
                 .and_then(|pl| pl.logon_type.as_str().parse().ok())

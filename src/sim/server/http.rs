@@ -266,7 +266,9 @@ async fn route(conn: &Conn, req: Request<Incoming>) -> Resp {
             let Ok(token) = B64.decode(value.trim()) else {
                 return reject(conn);
             };
-            match ntlm::message_type(&token) {
+            let kind = ntlm::message_type(&token);
+            tracing::debug!(host = %conn.host.name, peer = %conn.peer, kind = ?kind, body = body.len(), "NTLM token");
+            match kind {
                 Some(1) => {
                     let server_challenge: [u8; 8] = rand::random();
                     match Challenge::new(
@@ -333,6 +335,7 @@ async fn route(conn: &Conn, req: Request<Incoming>) -> Resp {
                 AuthState::Ntlm { user, .. } => Authed::Plain(user.clone()),
                 _ if sealed_body => {
                     // A sealed request on a connection that has no session (Windows: 400).
+                    tracing::debug!(host = %conn.host.name, peer = %conn.peer, "sealed request without an NTLM session");
                     return base(StatusCode::BAD_REQUEST, Vec::new());
                 }
                 _ => return unauthorized(conn, false),

@@ -21,14 +21,34 @@ const CLEANUP: Duration = Duration::from_secs(10);
 pub struct CollectFailure {
     pub status: HostStatus,
     pub reason: String,
+    /// The client lost its NTLM session to a connection race (see [`is_ntlm_race`]): worth
+    /// another try with a new shell.
+    pub race: bool,
 }
 
 impl CollectFailure {
-    fn new(status: HostStatus, reason: impl Into<String>) -> Self {
+    pub fn new(status: HostStatus, reason: impl Into<String>) -> Self {
         CollectFailure {
             status,
             reason: reason.into(),
+            race: false,
         }
+    }
+}
+
+/// winrm-rs 2.0.1 can lose its own NTLM handshake under load: hyper opens a spare connection
+/// while the authenticate leg waits, and the next sealed request leaves on a connection that
+/// has no NTLM session. The host refuses it (HTTP 400, as Windows does), or — on the
+/// negotiate → authenticate leg — answers 401. Both are retried with a fresh shell; the second
+/// at most once, since a wrong password looks the same and retries count towards lockout.
+pub fn is_ntlm_race(e: &WinrmError) -> Option<bool> {
+    let text = e.to_string();
+    if matches!(e, WinrmError::Ntlm(_)) && text.contains("without sealing: HTTP 400") {
+        Some(true)
+    } else if matches!(e, WinrmError::AuthFailed(_)) && text.contains("NTLM authentication rejected") {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -42,6 +62,12 @@ pub struct Collected {
 
 /// Maps a winrm-rs error to a host status with a plain reason.
 pub fn classify(e: &WinrmError) -> CollectFailure {
+    let mut f = classify_status(e);
+    f.race = is_ntlm_race(e).is_some();
+    f
+}
+
+fn classify_status(e: &WinrmError) -> CollectFailure {
     use std::error::Error as _;
     match e {
         WinrmError::AuthFailed(m) => CollectFailure::new(
@@ -111,44 +137,66 @@ pub async fn collect(
     mut cancel: watch::Receiver<bool>,
 ) -> Result<Collected, CollectFailure> {
     let mut attempt = 0u32;
-    let shell = loop {
+    let mut auth_races = 0u32;
+    loop {
         attempt += 1;
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        let opened = tokio::select! {
-            r = tokio::time::timeout(remaining, client.open_shell(host)) => r,
-            _ = wait_cancel(&mut cancel) => return Err(interrupted()),
-        };
-        match opened {
-            Err(_) => return Err(timed_out(deadline)),
-            Ok(Ok(shell)) => break shell,
-            Ok(Err(e)) => {
-                let failure = classify(&e);
-                let backoff = Duration::from_millis(500 * u64::from(attempt));
-                if failure.status != HostStatus::Unreachable
-                    || attempt > retries
-                    || Instant::now() + backoff >= deadline
-                {
-                    return Err(failure);
-                }
-                tracing::debug!("{host}: attempt {attempt} failed ({}), retrying", failure.reason);
-                tokio::time::sleep(backoff).await;
+        let failure = match once(client, host, script, how, deadline, &mut cancel).await {
+            Ok(stdout) => {
+                return Ok(Collected {
+                    stdout,
+                    attempts: attempt,
+                })
             }
+            Err(f) => f,
+        };
+        let backoff = Duration::from_millis(250 * u64::from(attempt));
+        let retryable = if failure.race {
+            if failure.status == HostStatus::AuthFailed {
+                auth_races += 1;
+                auth_races <= 1
+            } else {
+                true
+            }
+        } else {
+            failure.status == HostStatus::Unreachable
+        };
+        if !retryable || attempt > retries.max(1) || Instant::now() + backoff >= deadline {
+            return Err(failure);
         }
+        tracing::debug!("{host}: attempt {attempt} failed ({}), retrying", failure.reason);
+        tokio::time::sleep(backoff).await;
+    }
+}
+
+/// One attempt: open a shell, run the collector, delete the shell.
+async fn once(
+    client: &WinrmClient,
+    host: &str,
+    script: &str,
+    how: Delivery,
+    deadline: Instant,
+    cancel: &mut watch::Receiver<bool>,
+) -> Result<Vec<u8>, CollectFailure> {
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    let shell = tokio::select! {
+        r = tokio::time::timeout(remaining, client.open_shell(host)) => match r {
+            Err(_) => return Err(timed_out()),
+            Ok(Err(e)) => return Err(classify(&e)),
+            Ok(Ok(shell)) => shell,
+        },
+        _ = wait_cancel(cancel) => return Err(interrupted()),
     };
     let remaining = deadline.saturating_duration_since(Instant::now());
     let result = tokio::select! {
         r = tokio::time::timeout(remaining, run_collector(&shell, script, how)) => {
-            r.unwrap_or_else(|_| Err(timed_out(deadline)))
+            r.unwrap_or_else(|_| Err(timed_out()))
         }
-        _ = wait_cancel(&mut cancel) => Err(interrupted()),
+        _ = wait_cancel(cancel) => Err(interrupted()),
     };
     if tokio::time::timeout(CLEANUP, shell.close()).await.is_err() {
         tracing::warn!("{host}: the shell could not be deleted within {CLEANUP:?}");
     }
-    result.map(|stdout| Collected {
-        stdout,
-        attempts: attempt,
-    })
+    result
 }
 
 async fn wait_cancel(cancel: &mut watch::Receiver<bool>) {
@@ -164,8 +212,7 @@ fn interrupted() -> CollectFailure {
     CollectFailure::new(HostStatus::Interrupted, "the sweep was interrupted")
 }
 
-fn timed_out(deadline: Instant) -> CollectFailure {
-    let _ = deadline;
+fn timed_out() -> CollectFailure {
     CollectFailure::new(
         HostStatus::Timeout,
         "the host did not finish within --host-timeout",

@@ -228,10 +228,10 @@ async fn one_host(
     let mut snapshot = match crate::input::parse_snapshot(&out.stdout) {
         Ok(s) => s,
         Err(e) => {
-            return fail(CollectFailure {
-                status: HostStatus::CollectorError,
-                reason: format!("the collector's output is not a snapshot: {e}"),
-            })
+            return fail(CollectFailure::new(
+                HostStatus::CollectorError,
+                format!("the collector's output is not a snapshot: {e}"),
+            ))
         }
     };
     drop(out);

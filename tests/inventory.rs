@@ -444,6 +444,20 @@ fn ini_plain_text_password_is_refused_without_echoing_it() {
         "{msg}"
     );
 
+    // Set in a group: the message names the group and the host that would use it.
+    let (_, msg) = load_err("p.ini", "[web]\nweb01\n[web:vars]\nansible_pass=pw-77\n");
+    assert!(
+        msg.contains("p.ini:4: group web (for host web01) sets ansible_pass"),
+        "{msg}"
+    );
+
+    // Only hosts the sweep would contact matter: a plain-text ssh password is not ours.
+    let inv = load_ok(
+        "mixed.ini",
+        "[linux]\nproxy ansible_connection=ssh ansible_password=ssh-pw\n[win]\nweb01\n",
+    );
+    assert_eq!(names(&inv.targets), ["web01"]);
+
     // A template is not a plain-text secret: warned about and ignored.
     let inv = load_ok("t.ini", "[web]\nweb01 ansible_password='{{ vault_pw }}'\n");
     assert!(inv.warnings.iter().any(|w| w.contains("template")));

@@ -132,7 +132,6 @@ impl Model {
         base: Option<&Path>,
     ) -> Result<Inventory, InventoryError> {
         let mut warnings = Warnings::default();
-        self.refuse_passwords(path, text, &mut warnings)?;
 
         let mut priorities = Vec::new();
         for (&g, vars) in &self.group_vars {
@@ -172,15 +171,17 @@ impl Model {
                 host.groups = vec![ungrouped];
             }
             let order = self.tree.apply_order(&host.groups, &depths);
-            let mut merged: HashMap<&str, &Var> = HashMap::new();
+            // Each variable with where it was set, for messages.
+            let mut sources: HashMap<&str, (&Var, Option<usize>)> = HashMap::new();
             for g in &order {
                 for (k, v) in self.group_vars.get(g).unwrap_or(&no_vars) {
-                    merged.insert(k, v);
+                    sources.insert(k, (v, Some(*g)));
                 }
             }
             for (k, v) in &host.vars {
-                merged.insert(k, v);
+                sources.insert(k, (v, None));
             }
+            let merged: HashMap<&str, &Var> = sources.iter().map(|(k, (v, _))| (*k, *v)).collect();
             let settings = match settings_from_vars(&merged, &mut warnings, &host.name) {
                 Ok(Mapped::Settings(s)) => *s,
                 Ok(Mapped::Skip(reason)) => {
@@ -210,6 +211,37 @@ impl Model {
                     });
                 }
             };
+            // A password in the inventory is refused for every host that would use it (a
+            // `{{ template }}` is only warned about: it is no plain-text secret, and the
+            // password comes from elsewhere anyway).
+            for var in PASSWORD_VARS {
+                let Some((v, from)) = sources.get(var) else {
+                    continue;
+                };
+                match &v.value {
+                    Value::Null => {}
+                    Value::String(s) if s.contains("{{") => warnings.host(
+                        &host.name,
+                        format!(
+                            "{var} is a template and is ignored; the password comes from \
+                             IIS_SWEEP_PASSWORD (or password_env), a password file or the prompt"
+                        ),
+                    ),
+                    _ => {
+                        return Err(InventoryError::PlainTextPassword {
+                            path: path.into(),
+                            line: v.line.or_else(|| find_key_line(text, var)),
+                            owner: match from {
+                                Some(g) => {
+                                    format!("group {} (for host {})", self.tree.name(*g), host.name)
+                                }
+                                None => format!("host {}", host.name),
+                            },
+                            var: var.to_string(),
+                        })
+                    }
+                }
+            }
             let groups = self.tree.member_names(&order);
             let target = settings
                 .into_target(&host.name, groups, base, &mut warnings)
@@ -229,51 +261,6 @@ impl Model {
             skipped,
             warnings: warnings.into_lines(),
         })
-    }
-
-    /// A password variable anywhere is an error (a `{{ template }}` is only warned about: it
-    /// is not a plain-text secret, and iis-sweep takes the password from elsewhere anyway).
-    fn refuse_passwords(
-        &self,
-        path: &Path,
-        text: &str,
-        warnings: &mut Warnings,
-    ) -> Result<(), InventoryError> {
-        let mut groups: Vec<(&usize, &Vec<(String, Var)>)> = self.group_vars.iter().collect();
-        groups.sort_by_key(|(g, _)| **g);
-        let group_vars = groups
-            .into_iter()
-            .map(|(g, vars)| (format!("group {}", self.tree.name(*g)), vars));
-        let host_vars = self
-            .hosts
-            .iter()
-            .map(|h| (format!("host {}", h.name), &h.vars));
-        for (owner, vars) in group_vars.chain(host_vars) {
-            for (k, v) in vars {
-                if !PASSWORD_VARS.contains(&k.as_str()) {
-                    continue;
-                }
-                match &v.value {
-                    Value::Null => continue,
-                    Value::String(s) if s.contains("{{") => {
-                        warnings.general(format!(
-                            "{owner}: {k} is a template and is ignored; the password comes \
-                             from IIS_SWEEP_PASSWORD (or password_env), a password file or \
-                             the prompt"
-                        ));
-                        continue;
-                    }
-                    _ => {}
-                }
-                return Err(InventoryError::PlainTextPassword {
-                    path: path.into(),
-                    line: v.line.or_else(|| find_key_line(text, k)),
-                    owner,
-                    var: k.clone(),
-                });
-            }
-        }
-        Ok(())
     }
 }
 

@@ -287,17 +287,12 @@ pub(crate) const PASSWORD_VARS: [&str; 3] =
 /// Warnings collected while loading. The same message for many hosts becomes one line: a
 /// fleet of 10,000 hosts with certificate validation off should not print 10,000 lines.
 #[derive(Debug, Default)]
-pub(crate) struct Warnings(Vec<(Option<String>, String)>);
+pub(crate) struct Warnings(Vec<(String, String)>);
 
 impl Warnings {
     /// A warning about one host.
     pub fn host(&mut self, host: &str, message: impl Into<String>) {
-        self.0.push((Some(host.to_string()), message.into()));
-    }
-
-    /// A warning about the inventory as a whole.
-    pub fn general(&mut self, message: impl Into<String>) {
-        self.0.push((None, message.into()));
+        self.0.push((host.to_string(), message.into()));
     }
 
     /// One line per distinct message, naming up to five hosts.
@@ -309,14 +304,13 @@ impl Warnings {
                 order.push(message);
                 Vec::new()
             });
-            list.extend(host);
+            list.push(host);
         }
         order
             .into_iter()
             .map(|message| {
                 let who = &hosts[&message];
                 match who.len() {
-                    0 => message,
                     1 => format!("{}: {message}", who[0]),
                     n => {
                         let shown = who[..n.min(5)].join(", ");
@@ -343,12 +337,12 @@ mod tests {
         for i in 0..8 {
             w.host(&format!("h{i}"), "cert off");
         }
-        w.general("something else");
+        w.host("z", "something else");
         assert_eq!(
             w.into_lines(),
             [
                 "8 hosts (h0, h1, h2, h3, h4 and 3 more): cert off",
-                "something else"
+                "z: something else"
             ]
         );
     }

@@ -44,6 +44,9 @@ enum Command {
     Rules(RulesArgs),
     /// Print the collector script (run it on a host, hand its JSON to `check`).
     Collector,
+    /// The WinRM host simulator: virtual IIS hosts on loopback addresses, for tests and demos.
+    #[command(subcommand)]
+    Sim(SimCommand),
     /// Work with the HTML report templates.
     #[command(subcommand)]
     Templates(TemplatesCommand),
@@ -204,6 +207,12 @@ struct RulesArgs {
 }
 
 #[derive(Subcommand, Debug)]
+enum SimCommand {
+    /// Serve a fleet directory over WS-Management until Ctrl-C.
+    Serve(iis_sweep::sim::server::SimServeArgs),
+}
+
+#[derive(Subcommand, Debug)]
 enum TemplatesCommand {
     /// Write the built-in templates to DIR for editing; use them with `--templates DIR`.
     Export { dir: PathBuf },
@@ -340,6 +349,10 @@ fn run(command: Command, quiet: bool) -> anyhow::Result<Outcome> {
         }
         Command::Rules(a) => {
             commands::rules::run(a.rule.as_deref(), &a.format)?;
+            Ok(Outcome::Clean)
+        }
+        Command::Sim(SimCommand::Serve(a)) => {
+            runtime()?.block_on(iis_sweep::sim::server::run_cli(a))?;
             Ok(Outcome::Clean)
         }
         Command::Collector => {

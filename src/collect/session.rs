@@ -45,7 +45,9 @@ pub fn is_ntlm_race(e: &WinrmError) -> Option<bool> {
     let text = e.to_string();
     if matches!(e, WinrmError::Ntlm(_)) && text.contains("without sealing: HTTP 400") {
         Some(true)
-    } else if matches!(e, WinrmError::AuthFailed(_)) && text.contains("NTLM authentication rejected") {
+    } else if matches!(e, WinrmError::AuthFailed(_))
+        && text.contains("NTLM authentication rejected")
+    {
         Some(false)
     } else {
         None
@@ -77,10 +79,9 @@ fn classify_status(e: &WinrmError) -> CollectFailure {
         WinrmError::Ntlm(m) => {
             CollectFailure::new(HostStatus::AuthFailed, format!("NTLM failed: {m}"))
         }
-        WinrmError::Timeout(s) => CollectFailure::new(
-            HostStatus::Timeout,
-            format!("no answer within {s} s"),
-        ),
+        WinrmError::Timeout(s) => {
+            CollectFailure::new(HostStatus::Timeout, format!("no answer within {s} s"))
+        }
         WinrmError::Soap(winrm_rs::SoapError::Fault { code, reason }) => {
             let lc = format!("{code} {reason}").to_lowercase();
             if lc.contains("quota") || lc.contains("maxshells") {
@@ -163,7 +164,10 @@ pub async fn collect(
         if !retryable || attempt > retries.max(1) || Instant::now() + backoff >= deadline {
             return Err(failure);
         }
-        tracing::debug!("{host}: attempt {attempt} failed ({}), retrying", failure.reason);
+        tracing::debug!(
+            "{host}: attempt {attempt} failed ({}), retrying",
+            failure.reason
+        );
         tokio::time::sleep(backoff).await;
     }
 }
@@ -219,7 +223,11 @@ fn timed_out() -> CollectFailure {
     )
 }
 
-async fn run_collector(shell: &Shell<'_>, script: &str, how: Delivery) -> Result<Vec<u8>, CollectFailure> {
+async fn run_collector(
+    shell: &Shell<'_>,
+    script: &str,
+    how: Delivery,
+) -> Result<Vec<u8>, CollectFailure> {
     match how {
         Delivery::Stdin => {
             let cmd = delivery::stdin_bootstrap_command();
@@ -288,7 +296,11 @@ async fn finish(shell: &Shell<'_>, id: &str) -> Result<Vec<u8>, CollectFailure> 
                     HostStatus::CollectorError,
                     format!(
                         "the collector exited with code {code}{}",
-                        if text.is_empty() { String::new() } else { format!(": {text}") }
+                        if text.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {text}")
+                        }
                     ),
                 ));
             }

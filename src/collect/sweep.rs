@@ -55,8 +55,14 @@ pub fn parse_shard(s: &str) -> Result<(u32, u32), String> {
     let (k, n) = s
         .split_once('/')
         .ok_or_else(|| format!("{s:?}: use K/N, e.g. 2/8"))?;
-    let k: u32 = k.trim().parse().map_err(|_| format!("{s:?}: K is not a number"))?;
-    let n: u32 = n.trim().parse().map_err(|_| format!("{s:?}: N is not a number"))?;
+    let k: u32 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?}: K is not a number"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?}: N is not a number"))?;
     if n == 0 || k == 0 || k > n {
         return Err(format!("{s:?}: need 1 <= K <= N"));
     }
@@ -97,8 +103,13 @@ pub fn build_client(key: &ClientKey, creds: &Credentials) -> anyhow::Result<Winr
     if let Some(pin) = &key.tls.pin_sha256 {
         b = b.pin_server_certificate_sha256(pin);
     }
-    b.build()
-        .map_err(|e| anyhow::anyhow!("cannot set up the WinRM client ({} over {}): {e}", key.auth, key.scheme))
+    b.build().map_err(|e| {
+        anyhow::anyhow!(
+            "cannot set up the WinRM client ({} over {}): {e}",
+            key.auth,
+            key.scheme
+        )
+    })
 }
 
 /// Sweeps `targets`, adding every host to `builder`. Returns `true` when interrupted.
@@ -244,7 +255,13 @@ async fn one_host(
 
 fn safe_file_name(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 

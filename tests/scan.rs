@@ -1,0 +1,257 @@
+//! `iis-sweep scan` end to end: the real binary sweeps the simulator over the real protocol
+//! (NTLM with sealing over HTTP), every fault ends in its status, the other hosts still succeed,
+//! and the password appears nowhere.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use iis_sweep::sim::fleet::{Fleet, FleetHost};
+use iis_sweep::sim::server::{serve, AuthMode, ServerConfig, ServerHandle};
+use serde_json::Value;
+
+const USER: &str = "scanner";
+const PASSWORD: &str = "Tr0ub4dor&3-unique-9f2c";
+const PASSWORD_ENV: &str = "IIS_SWEEP_SCAN_TEST_PASSWORD";
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("inventory/examples")
+}
+
+/// A fleet of `hosts` (name, faults) on 127.`net`.0.x, each serving a copy of an example
+/// snapshot renamed to the host.
+fn write_fleet(dir: &Path, net: u8, hosts: &[(&str, &[&str])]) {
+    std::fs::create_dir_all(dir.join("hosts")).unwrap();
+    let sources = ["WEB-01.json", "WEB-02.json", "WEB-03.json"];
+    let mut fleet = Fleet::default();
+    for (i, (name, faults)) in hosts.iter().enumerate() {
+        let text = std::fs::read_to_string(examples().join(sources[i % 3])).unwrap();
+        let mut v: Value = serde_json::from_str(&text).unwrap();
+        v["host"]["name"] = (*name).into();
+        let file = PathBuf::from(format!("hosts/{name}.json"));
+        std::fs::write(dir.join(&file), v.to_string()).unwrap();
+        fleet.hosts.push(FleetHost {
+            name: name.to_string(),
+            address: std::net::Ipv4Addr::new(127, net, 0, (i + 1) as u8),
+            snapshot: file,
+            faults: faults.iter().map(|f| f.to_string()).collect(),
+        });
+    }
+    fleet.save(dir).unwrap();
+}
+
+async fn start(dir: &Path) -> ServerHandle {
+    let mut cfg = ServerConfig::new(dir, USER, PASSWORD);
+    cfg.port = 0;
+    cfg.auth = AuthMode::Ntlm;
+    // As Windows by default: only sealed bodies over HTTP.
+    cfg.allow_unencrypted = false;
+    serve(cfg).await.unwrap()
+}
+
+fn inventory(dir: &Path, handle: &ServerHandle, extra_host_lines: &str) -> PathBuf {
+    let mut text = format!(
+        "[defaults]\nport = {}\nscheme = \"http\"\nauth = \"ntlm\"\nusername = \"{USER}\"\npassword_env = \"{PASSWORD_ENV}\"\n\n",
+        handle.port()
+    );
+    for (name, ip) in handle.hosts() {
+        text.push_str(&format!(
+            "[[host]]\nname = \"{name}\"\naddress = \"{ip}\"\n{extra_host_lines}\n"
+        ));
+    }
+    let path = dir.join("inventory.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn status_of(report: &Value, host: &str) -> (String, String) {
+    let h = report["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == host)
+        .unwrap_or_else(|| panic!("{host} missing"));
+    (
+        h["status"].as_str().unwrap().to_string(),
+        h["reason"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_ends_in_its_status_and_the_others_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("fleet");
+    write_fleet(
+        &fleet,
+        61,
+        &[
+            ("web01", &[]),
+            ("web02", &[]),
+            ("web03", &[]),
+            ("down", &["refuse"]),
+            ("badpass", &["auth-401"]),
+            ("crash", &["collector-exit=1"]),
+            ("garbage", &["garbage-stdout"]),
+            ("cut", &["truncated-json"]),
+            ("full", &["quota"]),
+            ("stuck", &["hang"]),
+            ("web04", &[]),
+            ("web05", &[]),
+        ],
+    );
+    let handle = start(&fleet).await;
+    let inv = inventory(dir.path(), &handle, "");
+    let out = dir.path().join("out");
+    let snaps = dir.path().join("snaps");
+    let (inv2, out2, snaps2) = (inv.clone(), out.clone(), snaps.clone());
+    let assert = tokio::task::spawn_blocking(move || {
+        Command::cargo_bin("iis-sweep")
+            .unwrap()
+            .args([
+                "-vvv",
+                "scan",
+                "--host-timeout",
+                "8",
+                "--concurrency",
+                "6",
+                "-i",
+            ])
+            .arg(&inv2)
+            .arg("--out")
+            .arg(&out2)
+            .arg("--save-snapshots")
+            .arg(&snaps2)
+            .args(["--format", "json,html"])
+            .env(PASSWORD_ENV, PASSWORD)
+            .assert()
+    })
+    .await
+    .unwrap();
+    let output = assert.get_output().clone();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert_eq!(output.status.code(), Some(3), "some hosts failed: {stderr}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["totals"]["hosts"], 12);
+    for ok in ["web01", "web02", "web03", "web04", "web05"] {
+        assert_eq!(
+            status_of(&report, ok).0,
+            "ok",
+            "{ok}: {:?}",
+            status_of(&report, ok)
+        );
+    }
+    let expect = [
+        ("down", "unreachable"),
+        ("badpass", "auth-failed"),
+        ("crash", "collector-error"),
+        ("garbage", "collector-error"),
+        ("cut", "collector-error"),
+        ("full", "quota"),
+        ("stuck", "timeout"),
+    ];
+    for (host, status) in expect {
+        let (s, reason) = status_of(&report, host);
+        assert_eq!(s, status, "{host}: {reason}");
+        assert!(!reason.is_empty(), "{host} has a reason");
+    }
+    // The findings of the healthy hosts are there (WEB-02's and WEB-03's copies).
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"U201") && rules.contains(&"U301"),
+        "{rules:?}"
+    );
+    // Snapshots saved for the hosts that answered, and they replay offline.
+    assert!(snaps.join("web01.json").exists());
+    Command::cargo_bin("iis-sweep")
+        .unwrap()
+        .args(["check", "--fail-on", "none", "--out"])
+        .arg(dir.path().join("replay"))
+        .arg(snaps.join("web01.json"))
+        .assert()
+        .success();
+    // The password is nowhere: not in logs at -vvv, not in any file written.
+    assert!(!stderr.contains(PASSWORD), "password in stderr");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(PASSWORD));
+    for entry in walk(dir.path()) {
+        if entry.starts_with(&fleet) {
+            continue;
+        }
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(PASSWORD),
+            "password found in {}",
+            entry.display()
+        );
+    }
+    // Every host's shell was deleted: no shell left open on any virtual host.
+    for s in handle.stats() {
+        assert_eq!(s.shells_open, 0, "{s:?}");
+    }
+    handle.shutdown().await;
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staged_delivery_works_without_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("fleet");
+    write_fleet(&fleet, 62, &[("web01", &[]), ("web02", &[])]);
+    let handle = start(&fleet).await;
+    let inv = inventory(dir.path(), &handle, "delivery = \"staged\"\n");
+    let out = dir.path().join("out");
+    let (inv2, out2) = (inv.clone(), out.clone());
+    tokio::task::spawn_blocking(move || {
+        Command::cargo_bin("iis-sweep")
+            .unwrap()
+            .args(["scan", "--fail-on", "none", "-i"])
+            .arg(&inv2)
+            .arg("--out")
+            .arg(&out2)
+            .env(PASSWORD_ENV, PASSWORD)
+            .assert()
+            .success()
+    })
+    .await
+    .unwrap();
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(status_of(&report, "web01").0, "ok");
+    assert_eq!(status_of(&report, "web02").0, "ok");
+    handle.shutdown().await;
+}
+
+#[test]
+fn a_missing_password_is_a_clear_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.toml");
+    std::fs::write(
+        &inv,
+        "[defaults]\nscheme = \"http\"\nusername = \"x\"\npassword_env = \"IIS_SWEEP_NOT_SET_ANYWHERE\"\n[[host]]\nname = \"a\"\naddress = \"127.63.0.1\"\n",
+    )
+    .unwrap();
+    Command::cargo_bin("iis-sweep")
+        .unwrap()
+        .args(["scan", "-i"])
+        .arg(&inv)
+        .env_remove("IIS_SWEEP_NOT_SET_ANYWHERE")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("IIS_SWEEP_NOT_SET_ANYWHERE"));
+}

@@ -33,6 +33,8 @@ pub mod xml;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_real;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -782,6 +784,47 @@ impl HostConfig {
             }
             _ if installed => ModuleState::InstalledNotEnabled,
             _ => ModuleState::NotInstalled,
+        }
+    }
+}
+
+/// Fuzzing entry point (`fuzz/fuzz_targets/parse_config.rs`; replayed over the seed corpus by
+/// `cargo test`). The input is an applicationHost.config text, optionally followed by a NUL
+/// byte and a site-root web.config text. Parses, then renders every section at every path
+/// worth evaluating. Must never panic.
+#[doc(hidden)]
+pub fn fuzz_parse_config(data: &[u8]) {
+    use crate::snapshot::ConfigFile;
+    let text = String::from_utf8_lossy(data);
+    let (apphost, web) = match text.split_once('\0') {
+        Some((a, w)) => (a.to_string(), Some(w.to_string())),
+        None => (text.to_string(), None),
+    };
+    let mut s = Snapshot::new("fuzz");
+    s.files.push(ConfigFile {
+        path: r"C:\Windows\System32\inetsrv\config\applicationHost.config".into(),
+        role: FileRole::ApplicationHost,
+        text: Some(apphost),
+        error: None,
+        truncated: false,
+    });
+    if let Some(w) = web {
+        s.files.push(ConfigFile {
+            path: r"C:\inetpub\wwwroot\web.config".into(),
+            role: FileRole::WebConfig,
+            text: Some(w),
+            error: None,
+            truncated: false,
+        });
+    }
+    let h = HostConfig::from_snapshot(&s);
+    let mut sites: Vec<String> = h.sites().iter().map(|s| s.name.clone()).collect();
+    sites.push("x".into());
+    for site in &sites {
+        let mut paths = h.paths_to_evaluate(site);
+        paths.push("/a/b".into());
+        for p in &paths {
+            let _ = ConfigReport::build(&h, site, p, None).to_text();
         }
     }
 }

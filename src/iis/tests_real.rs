@@ -243,7 +243,7 @@ fn arb_config() -> impl Strategy<Value = String> {
         )
             .prop_map(|(p, a, s)| format!(
                 "<location path=\"{}\"{a}>{}</location>",
-                p.replace('"', "").replace('&', "").replace('<', ""),
+                p.replace(['"', '&', '<'], ""),
                 s.concat()
             )),
     ];

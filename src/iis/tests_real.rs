@@ -288,6 +288,26 @@ proptest! {
     }
 
     #[test]
+    fn mutated_real_config_never_panics(
+        edits in prop::collection::vec((0usize..50_000, 0usize..40, "\\PC{0,12}"), 1..8),
+    ) {
+        // Random cut-and-insert edits of a real applicationHost.config and web.config.
+        let mut text = format!("{EXPRESS_APPHOST}\0{IIS10_WEB}");
+        for (at, cut, ins) in edits {
+            let mut at = at % text.len().max(1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let mut end = (at + cut).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.replace_range(at..end, &ins);
+        }
+        fuzz_parse_config(text.as_bytes());
+    }
+
+    #[test]
     fn arbitrary_text_never_panics(text in "\\PC{0,400}", path in arb_path()) {
         let mut s = Snapshot::new("p");
         s.files.push(file("C:\\a\\applicationHost.config", FileRole::ApplicationHost, &text));

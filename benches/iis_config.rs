@@ -146,6 +146,17 @@ fn generate() -> String {
     s
 }
 
+/// Nanoseconds this thread has spent on a CPU (Linux `schedstat`), if available: unlike wall
+/// time it does not grow when other processes compete for the cores.
+fn cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 fn main() {
     let text = generate();
     let mut snap = Snapshot::new("bench");
@@ -172,11 +183,15 @@ fn main() {
     let mut parse_t = Vec::new();
     let mut resolve_t = Vec::new();
     let mut total_t = Vec::new();
+    let mut cpu_parse = Vec::new();
+    let mut cpu_total = Vec::new();
     let mut checks = 0usize;
     for _ in 0..runs {
+        let c0 = cpu_ns();
         let t0 = Instant::now();
         let host = HostConfig::from_snapshot(&snap);
         let t1 = Instant::now();
+        let c1 = cpu_ns();
         let mut apps = 0usize;
         let mut enabled = 0usize;
         for (site, app) in host.applications() {
@@ -191,6 +206,11 @@ fn main() {
             apps += 1;
         }
         let t2 = Instant::now();
+        let c2 = cpu_ns();
+        if let (Some(a), Some(b), Some(c)) = (c0, c1, c2) {
+            cpu_parse.push(Duration::from_nanos(b - a));
+            cpu_total.push(Duration::from_nanos(c - a));
+        }
         assert!(host.file_errors().is_empty());
         assert_eq!(host.sites().len(), SITES);
         assert_eq!(host.app_pools().len(), POOLS);
@@ -225,4 +245,12 @@ fn main() {
         med(&mut total_t),
         total_t[0]
     );
+    if !cpu_total.is_empty() {
+        println!(
+            "  on-CPU time (schedstat): parse median {:?}  total median {:?}  min {:?}",
+            med(&mut cpu_parse),
+            med(&mut cpu_total),
+            cpu_total[0]
+        );
+    }
 }

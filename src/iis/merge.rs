@@ -393,6 +393,10 @@ fn child_role(
             }
             match s.child(n) {
                 Some(cs) => ChildRole::Element(Some(cs)),
+                // A known collection only has the directives its schema names (e.g.
+                // system.web/authorization has no clear/remove): keep anything else as an
+                // unknown child element.
+                None if s.collection.is_some() => ChildRole::Element(None),
                 None => heuristic_role(parent, child),
             }
         }

@@ -20,6 +20,35 @@
 //! Layout: [`xml`] reads a file (bounds, BOM, redaction), `files` turns files into indexed
 //! section occurrences, `inventory` reads sites/pools, `resolve` maps URLs to folders and
 //! web.config files, `merge` merges, [`schema`] holds every schema fact, [`render`] prints.
+//!
+//! # Semantics (and the choices made where sources are silent)
+//! * **Order**: machine.config → root web.config (the copy matching the pool's runtime version
+//!   and bitness) → applicationHost.config top level, then its `<location>` tags shallower
+//!   first, document order within a file → the web.config of each URL folder from the site
+//!   root down, each file's own sections before its `<location>` tags for deeper paths. An
+//!   applicationHost.config `<location>` for a deeper path therefore comes *before* a
+//!   shallower web.config (the order the brief and reference §3.2 give; IIS's exact precedence
+//!   there is not confirmed by a Microsoft source — it only matters for unlocked sections).
+//! * **Paths** compare case-insensitively; `path=""`/`"."` mean "here";
+//!   `inheritInChildApplications="false"` stops a location at child application roots.
+//! * **web.config files** are looked up as `<folder>\web.config` of every URL prefix, the folder
+//!   coming from the longest application and virtual-directory match; all are skipped when the
+//!   pool has `enableConfigurationOverride="false"`, and below a vdir root with
+//!   `allowSubDirConfig="false"` ([`Effective::ignored`] says which and why).
+//! * **Locking** is checked for web.config occurrences only (applicationHost.config,
+//!   machine.config and the root web.config may always set a section): override mode (nearest
+//!   explicit `overrideMode`/`allowOverride` from a higher file whose location covers the file,
+//!   else `overrideModeDefault` from `<configSections>`, else the built-in table),
+//!   `allowDefinition` (`MachineToApplication` = application roots only), granular locks set by
+//!   another file, `lockItem`. A violation is a [`ConfigIssue`] and that occurrence of the
+//!   section is not applied (on the server the request gets 500.19).
+//! * **Duplicate collection keys** are a [`IssueKind::DuplicateKey`]; the duplicate entry is
+//!   skipped and the rest of the occurrence applied.
+//! * **Secrets** are redacted while reading: a `password` attribute is kept as
+//!   `[enc:<provider>:…:enc]`, [`PLAINTEXT_MARK`] or empty; plaintext ones are listed in
+//!   [`HostConfig::plaintext_secrets`] (file, line, element path, attribute — never the value).
+//! * **Unknown sections** are kept and merged; their collections are recognised heuristically
+//!   (`add`/`remove`/`clear`, named or repeated elements) and never raise duplicate-key issues.
 
 mod env;
 mod files;
@@ -33,6 +62,8 @@ pub mod xml;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_real;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -782,6 +813,47 @@ impl HostConfig {
             }
             _ if installed => ModuleState::InstalledNotEnabled,
             _ => ModuleState::NotInstalled,
+        }
+    }
+}
+
+/// Fuzzing entry point (`fuzz/fuzz_targets/parse_config.rs`; replayed over the seed corpus by
+/// `cargo test`). The input is an applicationHost.config text, optionally followed by a NUL
+/// byte and a site-root web.config text. Parses, then renders every section at every path
+/// worth evaluating. Must never panic.
+#[doc(hidden)]
+pub fn fuzz_parse_config(data: &[u8]) {
+    use crate::snapshot::ConfigFile;
+    let text = String::from_utf8_lossy(data);
+    let (apphost, web) = match text.split_once('\0') {
+        Some((a, w)) => (a.to_string(), Some(w.to_string())),
+        None => (text.to_string(), None),
+    };
+    let mut s = Snapshot::new("fuzz");
+    s.files.push(ConfigFile {
+        path: r"C:\Windows\System32\inetsrv\config\applicationHost.config".into(),
+        role: FileRole::ApplicationHost,
+        text: Some(apphost),
+        error: None,
+        truncated: false,
+    });
+    if let Some(w) = web {
+        s.files.push(ConfigFile {
+            path: r"C:\inetpub\wwwroot\web.config".into(),
+            role: FileRole::WebConfig,
+            text: Some(w),
+            error: None,
+            truncated: false,
+        });
+    }
+    let h = HostConfig::from_snapshot(&s);
+    let mut sites: Vec<String> = h.sites().iter().map(|s| s.name.clone()).collect();
+    sites.push("x".into());
+    for site in &sites {
+        let mut paths = h.paths_to_evaluate(site);
+        paths.push("/a/b".into());
+        for p in &paths {
+            let _ = ConfigReport::build(&h, site, p, None).to_text();
         }
     }
 }

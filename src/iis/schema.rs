@@ -10,7 +10,7 @@
 //!   IIS 10 applicationHost.config (identical in IIS Express copies). Used only as a fallback
 //!   when no `<configSections>` declares the section (e.g. a snapshot with only web.config files);
 //!   the host's real `<configSections>` always wins.
-//! * **MS-LOCK** — "none of the .NET framework [sections] are locked"; machine.config declares
+//! * **MS-LOCK** — "none of the .NET framework (sections) are locked"; machine.config declares
 //!   `system.web/authentication` with `allowDefinition="MachineToApplication"`.
 //!
 //! Only sections the rules read are described. Any other section is still parsed, merged and

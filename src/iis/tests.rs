@@ -836,3 +836,27 @@ fn host_config_is_send_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<HostConfig>();
 }
+
+#[test]
+fn aspnet_authorization_has_no_clear() {
+    let root = wc(r#"<system.web><authorization><deny users="?" /></authorization></system.web>"#);
+    let sub = wc(r#"<system.web><authorization><clear /><allow users="*" /></authorization></system.web>"#);
+    let h = host(
+        "",
+        &[
+            (r"C:\inetpub\wwwroot\web.config", &root),
+            (r"C:\inetpub\wwwroot\sub\web.config", &sub),
+        ],
+    );
+    let z = h.effective(SITE, "/sub", sections::ASPNET_AUTHORIZATION);
+    let rules: Vec<&str> = z.collection().iter().map(|i| &*i.element).collect();
+    assert_eq!(rules, ["allow", "deny"]);
+}
+
+#[test]
+fn too_large_file_is_an_error() {
+    let big = format!("<configuration>{}</configuration>", " ".repeat(xml::MAX_FILE_BYTES));
+    let h = host("", &[(r"C:\inetpub\wwwroot\web.config", &big)]);
+    assert_eq!(h.file_errors()[0].kind, FileErrorKind::TooLarge);
+    assert_eq!(h.sites().len(), 1);
+}

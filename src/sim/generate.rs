@@ -1,1 +1,0 @@
-//! Fleet generator: realistic host snapshots with planted misconfigurations and an answer key.

@@ -1,185 +1,420 @@
-// iis-sweep report page. Every host-supplied string reaches the page through textContent or
-// setAttribute, never innerHTML, so it renders as text whatever it contains.
+// iis-sweep report page.
+//
+// Safety: every host-supplied string reaches the page through textContent, createTextNode or
+// setAttribute on a non-URL attribute — never innerHTML — so it renders as text whatever it
+// contains. Links are only made for http(s) references and in-page anchors.
+//
+// Scale: the report arrives as JSON (or gzip + base64 for big reports) in #report-data. Only what
+// is on screen is built: one page of table rows, one page of hosts, and a host's details when it
+// is opened. Filtering scans plain arrays, so 50,000 findings filter in milliseconds.
 (function () {
   "use strict";
-  var report = JSON.parse(document.getElementById("report-data").textContent);
-  var PAGE = 100;
-  var SEV_ORDER = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
-  var hostStatus = {};
-  report.hosts.forEach(function (h) { hostStatus[h.name] = h.status; });
+  var T0 = performance.now();
+  var SEVERITIES = ["critical", "high", "medium", "low", "info"];
+  var SEV_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
+  // ---- small DOM helpers -------------------------------------------------------------------
+  function $(id) { return document.getElementById(id); }
   function el(tag, attrs, children) {
     var e = document.createElement(tag);
-    if (attrs) Object.keys(attrs).forEach(function (k) {
-      if (k === "text") e.textContent = attrs[k]; else if (k === "cls") e.className = attrs[k]; else e.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) e.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return e;
-  }
-  function svgEl(tag, attrs) {
-    var e = document.createElementNS("http://www.w3.org/2000/svg", tag);
-    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-    return e;
-  }
-
-  // ---- charts: horizontal bars, inline SVG ----
-  function barChart(id, entries, colors) {
-    var box = document.getElementById(id);
-    if (!box) return;
-    if (!entries.length) { box.appendChild(el("p", { text: "none" })); return; }
-    var max = Math.max.apply(null, entries.map(function (e) { return e[1]; }));
-    var rowH = 18, w = 360, labelW = 130;
-    var svg = svgEl("svg", { viewBox: "0 0 " + w + " " + (entries.length * rowH + 4), role: "img" });
-    entries.forEach(function (e, i) {
-      var bw = max ? Math.max(2, (w - labelW - 50) * e[1] / max) : 0;
-      var label = svgEl("text", { x: 0, y: i * rowH + 13 });
-      label.textContent = String(e[0]).slice(0, 22);
-      var rect = svgEl("rect", { x: labelW, y: i * rowH + 3, width: bw, height: rowH - 6, rx: 2, fill: (colors && colors[e[0]]) || "#0b5cad" });
-      var t = svgEl("title", {}); t.textContent = e[0] + ": " + e[1]; rect.appendChild(t);
-      var val = svgEl("text", { x: labelW + bw + 4, y: i * rowH + 13 });
-      val.textContent = e[1];
-      svg.appendChild(label); svg.appendChild(rect); svg.appendChild(val);
-    });
-    box.appendChild(svg);
-  }
-  function sortedEntries(obj, limit) {
-    return Object.keys(obj || {}).map(function (k) { return [k, obj[k]]; })
-      .sort(function (a, b) { return b[1] - a[1] || (a[0] < b[0] ? -1 : 1); }).slice(0, limit || 12);
-  }
-  var t = report.totals;
-  barChart("chart-severity", ["critical", "high", "medium", "low", "info"].filter(function (s) { return t.by_severity[s]; })
-    .map(function (s) { return [s, t.by_severity[s]]; }), { critical: "#7a0019", high: "#c62828", medium: "#ef6c00", low: "#2e7d32", info: "#455a64" });
-  barChart("chart-substatus", sortedEntries(t.by_substatus));
-  barChart("chart-rule", sortedEntries(t.by_rule));
-  var sites = {};
-  report.findings.forEach(function (f) { if (!f.waived && f.site) { var k = f.host + " / " + f.site; sites[k] = (sites[k] || 0) + 1; } });
-  barChart("chart-sites", sortedEntries(sites, 10));
-
-  // ---- filters ----
-  function fillSelect(id, values) {
-    var s = document.getElementById(id);
-    values.forEach(function (v) { s.appendChild(el("option", { value: v, text: v })); });
-  }
-  function uniq(list) { var seen = {}; return list.filter(function (v) { if (seen[v]) return false; seen[v] = 1; return true; }).sort(); }
-  fillSelect("f-substatus", uniq(report.findings.map(function (f) { return f.substatus; })));
-  fillSelect("f-rule", uniq(report.findings.map(function (f) { return f.rule; })));
-  fillSelect("f-host", uniq(report.findings.map(function (f) { return f.host; })));
-  fillSelect("f-status", uniq(report.hosts.map(function (h) { return h.status; })));
-
-  var current = [], shown = 0;
-  function val(id) { return document.getElementById(id).value; }
-  function matches(f) {
-    var q = val("q").toLowerCase();
-    if (val("f-severity") && f.severity !== val("f-severity")) return false;
-    if (val("f-substatus") && f.substatus !== val("f-substatus")) return false;
-    if (val("f-rule") && f.rule !== val("f-rule")) return false;
-    if (val("f-host") && f.host !== val("f-host")) return false;
-    if (val("f-status") && hostStatus[f.host] !== val("f-status")) return false;
-    if (val("f-waived") === "yes" && !f.waived) return false;
-    if (val("f-waived") === "no" && f.waived) return false;
-    if (q) {
-      var hay = [f.rule, f.name, f.host, f.site, f.application, f.url_path, f.physical_path, f.message].join(" ").toLowerCase();
-      if (hay.indexOf(q) < 0) return false;
+    if (attrs) {
+      for (var k in attrs) {
+        if (!Object.prototype.hasOwnProperty.call(attrs, k) || attrs[k] == null) continue;
+        if (k === "text") e.textContent = attrs[k];
+        else if (k === "cls") e.className = attrs[k];
+        else e.setAttribute(k, attrs[k]);
+      }
     }
-    return true;
+    if (children) {
+      for (var i = 0; i < children.length; i++) {
+        var c = children[i];
+        if (c == null || c === false) continue;
+        e.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+      }
+    }
+    return e;
   }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  function sevBadge(s) { return el("span", { cls: "sev sev-" + (SEV_RANK[s] != null ? s : "info"), text: s }); }
+  function statusBadge(s) { return el("span", { cls: "status status-" + String(s).replace(/[^a-z-]/g, ""), text: s }); }
+  function safeLink(text) {
+    return /^https?:\/\//i.test(text) ? el("a", { href: text, rel: "noreferrer noopener", target: "_blank", text: text }) : document.createTextNode(text);
+  }
+  function where(f) { return [f.site, f.url_path || f.application].filter(Boolean).join(" › "); }
+  function evidenceLine(e) { return e.location ? e.location + (e.line ? ":" + e.line : "") : e.kind; }
+
   function copyButton(text) {
-    var b = el("button", { type: "button", cls: "copy", text: "Copy" });
-    b.addEventListener("click", function () {
-      if (navigator.clipboard) navigator.clipboard.writeText(text).then(function () { b.textContent = "Copied"; }, function () { b.textContent = "Select and copy"; });
+    var b = el("button", { type: "button", cls: "copy", text: "Copy", title: "Copy the command" });
+    b.addEventListener("click", function (ev) {
+      ev.stopPropagation();
+      var done = function () { b.textContent = "Copied"; setTimeout(function () { b.textContent = "Copy"; }, 1500); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, function () { fallbackCopy(text) ? done() : (b.textContent = "Select and copy"); });
+      } else if (fallbackCopy(text)) done(); else b.textContent = "Select and copy";
     });
     return b;
   }
-  function findingNode(f) {
-    var where = [f.host, f.site, f.url_path].filter(Boolean).join(" › ");
-    var head = el("div", { cls: "head" }, [
-      el("span", { cls: "sev sev-" + f.severity, text: f.severity }),
-      el("code", { text: f.rule }), el("strong", { text: f.name }), el("span", { cls: "sub", text: f.substatus }),
-      el("span", { cls: "where", text: where }),
-      f.waived ? el("span", { cls: "tag", text: "waived until " + f.waived.expires }) : null,
-      f.drift ? el("span", { cls: "tag", text: f.drift }) : null
-    ]);
-    var ev = el("ul", { cls: "evidence" }, (f.evidence || []).map(function (e) {
-      var loc = e.location ? e.location + (e.line ? ":" + e.line : "") : e.kind;
-      return el("li", {}, [el("span", { cls: "loc", text: loc + " " }), el("code", { text: e.text })]);
-    }));
-    var parts = [head, el("p", { text: f.message })];
-    if (f.physical_path) parts.push(el("div", { cls: "loc", text: "folder: " + f.physical_path }));
-    parts.push(ev);
-    if (f.log_evidence) parts.push(el("p", { cls: "loc", text: "IIS log: " + f.log_evidence.count + " matching 401 responses on site " + f.log_evidence.site_id }));
-    if (f.waived) parts.push(el("p", { cls: "loc", text: "Waiver: " + f.waived.justification }));
-    parts.push(el("div", { cls: "fix" }, [el("pre", { text: f.fix }), copyButton(f.fix)]));
-    return el("div", { cls: "finding sev-" + f.severity + (f.waived ? " waived" : ""), "data-rule": f.rule }, parts);
+  function fallbackCopy(text) {
+    var ta = el("textarea", { readonly: "", "aria-hidden": "true" });
+    ta.value = text;
+    ta.className = "offscreen";
+    document.body.appendChild(ta);
+    ta.select();
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    document.body.removeChild(ta);
+    return ok;
   }
-  function renderMore() {
-    var list = document.getElementById("finding-list");
-    var end = Math.min(current.length, shown + PAGE);
-    var frag = document.createDocumentFragment();
-    for (var i = shown; i < end; i++) frag.appendChild(findingNode(current[i]));
-    list.appendChild(frag);
-    shown = end;
-    document.getElementById("shown").textContent = shown;
-    document.getElementById("more").style.display = shown < current.length ? "" : "none";
-  }
-  function apply() {
-    current = report.findings.filter(matches);
-    current.sort(function (a, b) { return SEV_ORDER[a.severity] - SEV_ORDER[b.severity]; });
-    shown = 0;
-    document.getElementById("finding-list").textContent = "";
-    document.getElementById("total").textContent = current.length;
-    renderMore();
-  }
-  ["q", "f-severity", "f-substatus", "f-rule", "f-host", "f-status", "f-waived"].forEach(function (id) {
-    document.getElementById(id).addEventListener(id === "q" ? "input" : "change", apply);
-  });
-  document.getElementById("filters").addEventListener("submit", function (e) { e.preventDefault(); });
-  document.getElementById("more").addEventListener("click", renderMore);
-  apply();
 
-  // ---- hosts: drill-down rendered when opened ----
-  var byHost = {};
-  report.findings.forEach(function (f) { (byHost[f.host] = byHost[f.host] || []).push(f); });
-  var hostShown = 0;
-  function hostNode(h) {
-    var d = el("details", { cls: "host" }, [el("summary", {}, [
-      el("strong", { text: h.name }), " ", el("span", { cls: "status status-" + h.status, text: h.status }),
-      " " + (h.findings || 0) + " findings · " + h.sites + " sites · " + h.applications + " applications" + (h.iis_version ? " · IIS " + h.iis_version : "")
-    ])]);
-    d.addEventListener("toggle", function () {
-      if (!d.open || d.dataset.rendered) return;
-      d.dataset.rendered = "1";
-      var info = [];
-      if (h.reason) info.push("why: " + h.reason);
-      info.push("source: " + h.source);
-      if (h.os) info.push("OS: " + h.os);
-      if (h.collected_at) info.push("collected: " + h.collected_at);
-      info.push("analyze: " + h.timings.analyze_ms + " ms" + (h.timings.collect_ms != null ? ", collect: " + h.timings.collect_ms + " ms" : ""));
-      d.appendChild(el("p", { cls: "loc", text: info.join(" · ") }));
-      (h.problems || []).forEach(function (p) { d.appendChild(el("p", { cls: "note", text: p })); });
-      if (h.not_evaluated && h.not_evaluated.length) {
-        d.appendChild(el("p", { cls: "loc", text: "Not evaluated: " + h.not_evaluated.map(function (n) { return n.rule + " (" + n.reason + ")"; }).join("; ") }));
+  // ---- loading -----------------------------------------------------------------------------
+  function load() {
+    var node = $("report-data");
+    var enc = node.getAttribute("data-encoding") || "json";
+    var text = node.textContent;
+    if (enc === "json") return Promise.resolve(JSON.parse(text));
+    if (enc === "gzip+base64") {
+      if (typeof DecompressionStream === "undefined") {
+        return Promise.reject(new Error("This browser cannot unpack the report data (it needs DecompressionStream: Chrome or Edge 80+, Firefox 113+, Safari 16.4+). report.json holds the same data."));
       }
-      var logs = h.log_401 || {};
-      Object.keys(logs).forEach(function (site) {
-        d.appendChild(el("p", { cls: "loc", text: "401s logged on site " + site + ": " + Object.keys(logs[site]).map(function (k) { return k + " ×" + logs[site][k]; }).join(", ") }));
+      var bin = atob(text.trim());
+      var bytes = new Uint8Array(bin.length);
+      for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+      return new Response(stream).text().then(JSON.parse);
+    }
+    return Promise.reject(new Error("unknown data encoding " + enc));
+  }
+  function fail(err) {
+    var box = $("load-error");
+    box.hidden = false;
+    box.textContent = "The interactive parts of this report could not start: " + (err && err.message ? err.message : String(err));
+    window.iisSweep = { ready: false, error: String(err) };
+    document.documentElement.setAttribute("data-ready", "error");
+  }
+
+  // ---- pager -------------------------------------------------------------------------------
+  // Renders pages of `items()` into `body` with `renderItem`; shows a pager in `bar`.
+  function Pager(bar, size, renderPage, onChange) {
+    this.bar = bar; this.size = size; this.page = 0; this.count = 0;
+    this.renderPage = renderPage; this.onChange = onChange;
+  }
+  Pager.prototype.pages = function () { return Math.max(1, Math.ceil(this.count / this.size)); };
+  Pager.prototype.reset = function (count) { this.count = count; this.page = 0; this.draw(); };
+  Pager.prototype.go = function (p) { this.page = Math.min(Math.max(0, p), this.pages() - 1); this.draw(); };
+  Pager.prototype.draw = function () {
+    var self = this, start = this.page * this.size, end = Math.min(this.count, start + this.size);
+    this.renderPage(start, end);
+    clear(this.bar);
+    if (this.count > this.size) {
+      var prev = el("button", { type: "button", text: "‹ Previous" }), next = el("button", { type: "button", text: "Next ›" });
+      prev.disabled = this.page === 0; next.disabled = this.page >= this.pages() - 1;
+      prev.addEventListener("click", function () { self.go(self.page - 1); });
+      next.addEventListener("click", function () { self.go(self.page + 1); });
+      var sizeSel = el("select", { "aria-label": "Rows per page" });
+      [25, 50, 100, 250, 1000].forEach(function (n) {
+        var o = el("option", { value: String(n), text: n + " per page" });
+        if (n === self.size) o.selected = true;
+        sizeSel.appendChild(o);
       });
+      sizeSel.addEventListener("change", function () { self.size = +sizeSel.value; self.go(0); });
+      this.bar.appendChild(prev);
+      this.bar.appendChild(el("span", { cls: "page-no", text: "page " + (this.page + 1) + " of " + this.pages() }));
+      this.bar.appendChild(next);
+      this.bar.appendChild(sizeSel);
+    }
+    if (this.onChange) this.onChange(start, end);
+  };
+
+  // ---- the page ----------------------------------------------------------------------------
+  function init(report) {
+    var findings = report.findings || [], hosts = report.hosts || [];
+    var hostByName = {}, findingsByHost = {}, ruleNames = {};
+    hosts.forEach(function (h) { hostByName[h.name] = h; });
+    findings.forEach(function (f) { (findingsByHost[f.host] = findingsByHost[f.host] || []).push(f); });
+    (report.rules || []).forEach(function (r) { ruleNames[r.code] = r.name; });
+    var hasBaseline = !!report.baseline;
+
+    // Finding details, shared by the table and the host drill-down.
+    function findingDetails(f) {
+      var parts = [];
+      if (f.physical_path) parts.push(el("div", { cls: "loc" }, ["folder: ", el("code", { text: f.physical_path })]));
+      if (f.application) parts.push(el("div", { cls: "loc", text: "application: " + f.application }));
+      if ((f.evidence || []).length) {
+        parts.push(el("h4", { text: "Evidence" }));
+        parts.push(el("ul", { cls: "evidence" }, f.evidence.map(function (e) {
+          return el("li", {}, [el("span", { cls: "loc", text: evidenceLine(e) + " " }), el("code", { text: e.text })]);
+        })));
+      }
+      if (f.log_evidence) {
+        var le = f.log_evidence, w32 = Object.keys(le.by_win32 || {}).map(function (k) { return "win32 " + k + " ×" + le.by_win32[k]; });
+        parts.push(el("h4", { text: "Log evidence" }));
+        parts.push(el("p", { cls: "loc", text: le.count + " logged 401 " + f.substatus + " responses on site " + le.site_id +
+          (w32.length ? " (" + w32.join(", ") + ")" : "") + (le.first ? ", " + le.first + " – " + (le.last || "") : "") }));
+      }
+      if (f.waived) parts.push(el("p", { cls: "loc", text: "Waived until " + f.waived.expires + ": " + f.waived.justification }));
+      parts.push(el("h4", { text: "Fix" }));
+      parts.push(el("div", { cls: "fix" }, [el("pre", { text: f.fix }), copyButton(f.fix)]));
+      if ((f.references || []).length) {
+        parts.push(el("h4", { text: "References" }));
+        parts.push(el("ul", {}, f.references.map(function (r) { return el("li", {}, [safeLink(r)]); })));
+      }
+      parts.push(el("div", { cls: "loc" }, ["fingerprint ", el("code", { text: f.fingerprint })]));
+      return parts;
+    }
+    function badges(f) {
+      var b = [];
+      if (f.drift) b.push(el("span", { cls: "badge badge-" + (f.drift === "new" ? "new" : "unchanged"), text: f.drift }));
+      if (f.waived) b.push(el("span", { cls: "badge badge-waived", text: "waived" }));
+      return b;
+    }
+
+    // ---- findings table ----
+    var hay = null;
+    function haystack(i) {
+      if (!hay) hay = new Array(findings.length);
+      var h = hay[i];
+      if (h === undefined) {
+        var f = findings[i];
+        h = [f.rule, f.name, f.host, f.site, f.application, f.url_path, f.physical_path, f.message, f.fingerprint,
+          (f.evidence || []).map(function (e) { return (e.location || "") + " " + e.text; }).join(" ")].join("\n").toLowerCase();
+        hay[i] = h;
+      }
+      return h;
+    }
+    function fillSelect(id, values, label) {
+      var s = $(id);
+      if (!s) return;
+      var frag = document.createDocumentFragment();
+      values.forEach(function (v) { frag.appendChild(el("option", { value: v, text: label ? label(v) : v })); });
+      s.appendChild(frag);
+    }
+    function uniq(list) { var seen = {}, out = []; list.forEach(function (v) { if (v != null && !seen[v]) { seen[v] = 1; out.push(v); } }); return out.sort(); }
+    fillSelect("f-substatus", uniq(findings.map(function (f) { return f.substatus; })));
+    fillSelect("f-rule", uniq(findings.map(function (f) { return f.rule; })), function (c) { return ruleNames[c] ? c + " " + ruleNames[c] : c; });
+    fillSelect("f-host", uniq(findings.map(function (f) { return f.host; })));
+    var statuses = uniq(hosts.map(function (h) { return h.status; }));
+    fillSelect("f-status", statuses);
+    fillSelect("h-status", statuses);
+
+    var matched = [];
+    var tbody = $("finding-rows");
+    function val(id) { var e = $(id); return e ? e.value : ""; }
+    function applyFilters() {
+      var sev = val("f-severity"), sub = val("f-substatus"), rule = val("f-rule"), host = val("f-host"),
+        hs = val("f-status"), waived = val("f-waived"), drift = val("f-drift"), q = val("q").trim().toLowerCase();
+      var terms = q ? q.split(/\s+/) : [];
+      matched = [];
+      for (var i = 0; i < findings.length; i++) {
+        var f = findings[i];
+        if (sev && f.severity !== sev) continue;
+        if (sub && f.substatus !== sub) continue;
+        if (rule && f.rule !== rule) continue;
+        if (host && f.host !== host) continue;
+        if (hs && (!hostByName[f.host] || hostByName[f.host].status !== hs)) continue;
+        if (waived === "yes" && !f.waived) continue;
+        if (waived === "no" && f.waived) continue;
+        if (drift && f.drift !== drift) continue;
+        if (terms.length) {
+          var h = haystack(i), ok = true;
+          for (var t = 0; t < terms.length; t++) if (h.indexOf(terms[t]) < 0) { ok = false; break; }
+          if (!ok) continue;
+        }
+        matched.push(i);
+      }
+      $("matched").textContent = matched.length;
+      findingPager.reset(matched.length);
+    }
+    function findingRow(f) {
+      var tr = el("tr", { cls: "row sev-" + f.severity + (f.waived ? " waived" : ""), tabindex: "0", "aria-expanded": "false" }, [
+        el("td", {}, [sevBadge(f.severity)]),
+        el("td", {}, [el("a", { href: "#rule-" + f.rule, title: f.name, text: f.rule })]),
+        el("td", { text: f.substatus }),
+        el("td", {}, [hostLink(f.host)]),
+        el("td", { text: where(f) }),
+        el("td", { text: f.message }),
+        el("td", {}, badges(f))
+      ]);
+      var detail = null;
+      function toggle(ev) {
+        if (ev && ev.target && ev.target.closest && ev.target.closest("a,button")) return;
+        if (detail) { detail.parentNode.removeChild(detail); detail = null; tr.classList.remove("open"); tr.setAttribute("aria-expanded", "false"); return; }
+        detail = el("tr", { cls: "detail" }, [el("td", { colspan: "7" }, findingDetails(f))]);
+        tr.parentNode.insertBefore(detail, tr.nextSibling);
+        tr.classList.add("open");
+        tr.setAttribute("aria-expanded", "true");
+      }
+      tr.addEventListener("click", toggle);
+      tr.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); toggle(); } });
+      return tr;
+    }
+    var findingPager = new Pager($("finding-pager"), 100, function (start, end) {
+      clear(tbody);
+      var frag = document.createDocumentFragment();
+      for (var i = start; i < end; i++) frag.appendChild(findingRow(findings[matched[i]]));
+      if (start === end) frag.appendChild(el("tr", {}, [el("td", { colspan: "7", cls: "none", text: findings.length ? "No finding matches the filters." : "No findings." })]));
+      tbody.appendChild(frag);
+      $("shown").textContent = end - start;
+    });
+    var timer = null;
+    $("q").addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(applyFilters, 120); });
+    ["f-severity", "f-substatus", "f-rule", "f-host", "f-status", "f-waived", "f-drift"].forEach(function (id) {
+      if ($(id)) $(id).addEventListener("change", applyFilters);
+    });
+    $("filters").addEventListener("submit", function (e) { e.preventDefault(); applyFilters(); });
+    $("filters").addEventListener("reset", function () { setTimeout(applyFilters, 0); });
+
+    // ---- hosts ----
+    function hostLink(name) {
+      var b = el("button", { type: "button", cls: "linkish", text: name, title: "Show this host" });
+      b.addEventListener("click", function (ev) { ev.stopPropagation(); showHost(name); });
+      return b;
+    }
+    var hostMatched = [];
+    var hostList = $("host-list");
+    function applyHostFilters() {
+      var q = val("hq").trim().toLowerCase(), st = val("h-status"), hf = val("h-findings");
+      hostMatched = [];
+      for (var i = 0; i < hosts.length; i++) {
+        var h = hosts[i];
+        if (q && h.name.toLowerCase().indexOf(q) < 0) continue;
+        if (st && h.status !== st) continue;
+        var n = (findingsByHost[h.name] || []).length;
+        if (hf === "yes" && !n) continue;
+        if (hf === "no" && n) continue;
+        hostMatched.push(i);
+      }
+      $("hosts-matched").textContent = hostMatched.length;
+      hostPager.reset(hostMatched.length);
+    }
+    var hostPager = new Pager($("host-pager"), 50, function (start, end) {
+      clear(hostList);
+      var frag = document.createDocumentFragment();
+      for (var i = start; i < end; i++) frag.appendChild(hostNode(hosts[hostMatched[i]]));
+      if (start === end) frag.appendChild(el("p", { cls: "none", text: "No host matches." }));
+      hostList.appendChild(frag);
+      $("hosts-shown").textContent = end - start;
+    });
+    function kv(pairs) {
+      var dl = el("dl", { cls: "kv" });
+      pairs.forEach(function (p) { if (p[1] == null || p[1] === "") return; dl.appendChild(el("dt", { text: p[0] })); dl.appendChild(el("dd", { text: p[1] })); });
+      return dl;
+    }
+    function hostDetails(h, d) {
+      var fs = findingsByHost[h.name] || [];
+      var t = h.timings || {};
+      var timing = (t.collect_ms != null ? "collect " + t.collect_ms + " ms, " : "") + "analyze " + (t.analyze_ms || 0) + " ms";
+      d.appendChild(kv([
+        ["status", h.status + (h.reason ? ": " + h.reason : "")],
+        ["source", h.source],
+        ["OS", h.os],
+        ["IIS", h.iis_version],
+        ["collected", h.collected_at],
+        ["timings", timing],
+        ["sites / applications", h.sites + " / " + h.applications],
+        ["rules evaluated", String((h.rules_evaluated || []).length)],
+        ["findings", String(fs.length)]
+      ]));
+      (h.problems || []).forEach(function (p) { d.appendChild(el("p", { cls: "note", text: p })); });
+      if ((h.not_evaluated || []).length) {
+        d.appendChild(el("h4", { text: "Rules not evaluated" }));
+        d.appendChild(el("ul", {}, h.not_evaluated.map(function (n) { return el("li", {}, [el("code", { text: n.rule }), " " + n.reason]); })));
+      }
+      var logs = h.log_401 || {}, siteIds = Object.keys(logs);
+      if (siteIds.length) {
+        d.appendChild(el("h4", { text: "401 responses in the IIS logs (challenge legs excluded)" }));
+        d.appendChild(el("ul", {}, siteIds.map(function (site) {
+          return el("li", { text: "site " + site + ": " + Object.keys(logs[site]).map(function (k) { return k + " ×" + logs[site][k]; }).join(", ") });
+        })));
+      }
+      if (!fs.length) { d.appendChild(el("p", { cls: "none", text: h.status === "ok" || h.status === "partial" ? "No findings." : "Not evaluated." })); return; }
+      // sites → applications → findings
       var bySite = {};
-      (byHost[h.name] || []).forEach(function (f) { var k = f.site || "(host)"; (bySite[k] = bySite[k] || []).push(f); });
+      fs.forEach(function (f) {
+        var s = f.site || "(host-wide)", a = f.application || "/";
+        bySite[s] = bySite[s] || {};
+        (bySite[s][a] = bySite[s][a] || []).push(f);
+      });
       Object.keys(bySite).sort().forEach(function (site) {
-        var sd = el("details", { cls: "host" }, [el("summary", { text: site + " — " + bySite[site].length + " findings" })]);
-        bySite[site].forEach(function (f) { sd.appendChild(findingNode(f)); });
+        var apps = bySite[site], appKeys = Object.keys(apps).sort(), n = 0;
+        appKeys.forEach(function (a) { n += apps[a].length; });
+        var sd = el("details", { cls: "site" }, [el("summary", {}, [el("b", { text: site }), " — " + n + (n === 1 ? " finding" : " findings")])]);
+        if (Object.keys(bySite).length === 1) sd.open = true;
+        appKeys.forEach(function (a) {
+          var ad = el("details", { cls: "app" }, [el("summary", {}, ["application ", el("code", { text: a }), " — " + apps[a].length])]);
+          ad.open = appKeys.length === 1;
+          apps[a].forEach(function (f) {
+            ad.appendChild(el("div", { cls: "finding sev-" + f.severity }, [
+              el("div", { cls: "head" }, [sevBadge(f.severity), el("a", { href: "#rule-" + f.rule, text: f.rule }), el("b", { text: f.name }),
+                el("span", { cls: "sub", text: f.substatus }), el("span", { cls: "loc", text: f.url_path || "" })].concat(badges(f))),
+              el("p", { text: f.message })
+            ].concat(findingDetails(f))));
+          });
+          sd.appendChild(ad);
+        });
         d.appendChild(sd);
       });
-    });
-    return d;
+    }
+    function hostNode(h) {
+      var n = (findingsByHost[h.name] || []).filter(function (f) { return !f.waived; }).length;
+      var d = el("details", { cls: "host", "data-host": h.name }, [el("summary", {}, [
+        el("b", { text: h.name }), " ", statusBadge(h.status),
+        " " + n + (n === 1 ? " open finding" : " open findings") + " · " + h.sites + " sites · " + h.applications + " applications" +
+        (h.iis_version ? " · IIS " + h.iis_version : "") + (h.reason ? " · " + h.reason : "")
+      ])]);
+      var built = false;
+      d.addEventListener("toggle", function () { if (d.open && !built) { built = true; hostDetails(h, d); } });
+      return d;
+    }
+    function showHost(name) {
+      $("hq").value = name;
+      $("h-status").value = "";
+      $("h-findings").value = "";
+      applyHostFilters();
+      var nodes = hostList.querySelectorAll("details.host");
+      for (var i = 0; i < nodes.length; i++) {
+        if (nodes[i].getAttribute("data-host") === name) { nodes[i].open = true; nodes[i].scrollIntoView({ block: "start" }); break; }
+      }
+    }
+    var htimer = null;
+    $("hq").addEventListener("input", function () { clearTimeout(htimer); htimer = setTimeout(applyHostFilters, 120); });
+    $("h-status").addEventListener("change", applyHostFilters);
+    $("h-findings").addEventListener("change", applyHostFilters);
+    $("host-filters").addEventListener("submit", function (e) { e.preventDefault(); applyHostFilters(); });
+
+    // ---- resolved (drift) ----
+    if (hasBaseline && $("resolved-rows")) {
+      var resolved = report.baseline.resolved || [], rbody = $("resolved-rows");
+      var resolvedPager = new Pager($("resolved-pager"), 50, function (start, end) {
+        clear(rbody);
+        var frag = document.createDocumentFragment();
+        for (var i = start; i < end; i++) {
+          var f = resolved[i];
+          frag.appendChild(el("tr", {}, [el("td", {}, [sevBadge(f.severity)]), el("td", { text: f.rule }), el("td", { text: f.substatus }),
+            el("td", { text: f.host }), el("td", { text: where(f) }), el("td", { text: f.message })]));
+        }
+        if (start === end) frag.appendChild(el("tr", {}, [el("td", { colspan: "6", cls: "none", text: "Nothing was resolved." })]));
+        rbody.appendChild(frag);
+      });
+      resolvedPager.reset(resolved.length);
+    }
+
+    // ---- rules appendix: open the rule a link points at ----
+    function openRuleFromHash() {
+      var id = decodeURIComponent(location.hash.slice(1));
+      if (id.indexOf("rule-") !== 0) return;
+      var d = $(id);
+      if (d && d.tagName === "DETAILS") { d.open = true; d.scrollIntoView({ block: "start" }); }
+    }
+    window.addEventListener("hashchange", openRuleFromHash);
+
+    applyFilters();
+    applyHostFilters();
+    openRuleFromHash();
+
+    var ms = performance.now() - T0;
+    window.iisSweep = { ready: true, findings: findings.length, hosts: hosts.length, renderMs: ms, readyAt: performance.now() };
+    document.documentElement.setAttribute("data-ready", "1");
   }
-  function moreHosts() {
-    var list = document.getElementById("host-list");
-    var end = Math.min(report.hosts.length, hostShown + PAGE);
-    for (var i = hostShown; i < end; i++) list.appendChild(hostNode(report.hosts[i]));
-    hostShown = end;
-    document.getElementById("more-hosts").style.display = hostShown < report.hosts.length ? "" : "none";
-  }
-  document.getElementById("more-hosts").addEventListener("click", moreHosts);
-  moreHosts();
+
+  try { load().then(init).catch(fail); } catch (e) { fail(e); }
 })();

@@ -1,14 +1,20 @@
 //! `report.json`: the canonical report, `iis-sweep/report/1`.
 
+use std::io::Write;
 use std::path::Path;
 
 use super::model::{Report, REPORT_SCHEMA};
 
 /// Writes the report as pretty JSON.
 pub fn write(report: &Report, path: &Path) -> anyhow::Result<()> {
-    let mut bytes = serde_json::to_vec_pretty(report)?;
-    bytes.push(b'\n');
-    super::write_atomic(path, &bytes)
+    super::write_atomic_with(path, |w| write_to(report, w))
+}
+
+/// Streams the report as pretty JSON with a final newline.
+pub fn write_to(report: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, report)?;
+    w.write_all(b"\n")?;
+    Ok(())
 }
 
 /// Reads a report written by this or an earlier compatible version.

@@ -33,6 +33,9 @@ enum Command {
     Check(CheckArgs),
     /// Sweep the hosts of an inventory over WinRM and write reports.
     Scan(ScanArgs),
+    /// Generate a demo fleet, serve it with the built-in WinRM simulator on loopback
+    /// addresses, sweep it over real WinRM (NTLM, sealed) and write the reports.
+    Demo(DemoArgs),
     /// Diagnose a reported 401: the ranked likely causes for one URL.
     Why(WhyArgs),
     /// Print the effective IIS configuration of a path, with where each value comes from.
@@ -136,6 +139,27 @@ struct ScanArgs {
 
 fn parse_shard(s: &str) -> Result<(u32, u32), String> {
     iis_sweep::collect::sweep::parse_shard(s)
+}
+
+#[derive(Args, Debug)]
+struct DemoArgs {
+    /// Hosts to generate.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=60000))]
+    hosts: u32,
+    /// Generator seed: the same seed gives the same fleet.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Serve this fleet directory (fleet.toml + hosts/) instead of generating one.
+    #[arg(long, value_name = "DIR")]
+    fleet: Option<PathBuf>,
+    /// Hosts swept at once.
+    #[arg(long, default_value_t = 32)]
+    concurrency: u32,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Lowest severity that makes the exit code 1, or `none` (the demo fleet has findings).
+    #[arg(long, default_value = "none")]
+    fail_on: FailOn,
 }
 
 #[derive(Args, Debug)]
@@ -306,6 +330,35 @@ fn run(command: Command, quiet: bool) -> anyhow::Result<Outcome> {
             };
             let (outcome, report) = runtime()?.block_on(commands::scan::run(&opts))?;
             print_summary(&report, &opts.output);
+            Ok(outcome)
+        }
+        Command::Demo(a) => {
+            let opts = commands::demo::DemoOptions {
+                hosts: a.hosts as usize,
+                seed: a.seed,
+                fleet: a.fleet,
+                concurrency: a.concurrency.max(1) as usize,
+                output: output(&a.output),
+                fail_on: a.fail_on,
+            };
+            let started = std::time::Instant::now();
+            let (outcome, report, score) = runtime()?.block_on(commands::demo::run(&opts))?;
+            print_summary(&report, &opts.output);
+            println!(
+                "swept {} simulated hosts over WinRM (NTLM, sealed) in {:.1} s",
+                report.hosts.len(),
+                started.elapsed().as_secs_f64()
+            );
+            if let Some(s) = score {
+                println!(
+                    "against the generator's answer key: precision {:.3}, recall {:.3} ({} planted problems found, {} extra, {} missed)",
+                    s.precision(),
+                    s.recall(),
+                    s.true_positives,
+                    s.false_positives,
+                    s.false_negatives
+                );
+            }
             Ok(outcome)
         }
         Command::Why(a) => {

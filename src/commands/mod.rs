@@ -2,6 +2,7 @@
 //! `main` turns into an exit code.
 
 pub mod check;
+pub mod demo;
 pub mod inspect;
 pub mod rules;
 pub mod scan;

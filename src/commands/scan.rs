@@ -1,13 +1,14 @@
 //! `iis-sweep scan -i INVENTORY`: sweeps live hosts over WinRM and writes the same reports as
 //! `check`.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
 use crate::collect::sweep::{in_shard, sweep, SweepOptions};
-use crate::credentials::{resolve_all, TerminalPrompter};
+use crate::credentials::{resolve_all, CredentialRef, Credentials, TerminalPrompter};
 use crate::inventory::{self, Target};
 use crate::report::build::ReportBuilder;
 use crate::report::{self, OutputOptions, Report};
@@ -55,6 +56,16 @@ pub async fn run_targets(
     let mut prompter = TerminalPrompter;
     let credentials = resolve_all(targets.iter().map(|t| &t.credential), &mut prompter)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    run_with_credentials(targets, &credentials, opts, command).await
+}
+
+/// [`run_targets`] with credentials already resolved.
+pub async fn run_with_credentials(
+    targets: Vec<Target>,
+    credentials: &HashMap<CredentialRef, Credentials>,
+    opts: &ScanOptions,
+    command: &str,
+) -> anyhow::Result<(Outcome, Report)> {
     if let Some(dir) = &opts.save_snapshots {
         std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
     }
@@ -80,7 +91,7 @@ pub async fn run_targets(
         progress: opts.progress,
         settings: opts.settings.clone(),
     };
-    let interrupted = sweep(targets, &credentials, &sweep_opts, &mut builder, rx).await?;
+    let interrupted = sweep(targets, credentials, &sweep_opts, &mut builder, rx).await?;
     ctrl_c.abort();
     builder.run_mut().interrupted = interrupted;
     let mut rep = builder.finish();

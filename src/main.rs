@@ -36,6 +36,8 @@ enum Command {
     /// Generate a demo fleet, serve it with the built-in WinRM simulator on loopback
     /// addresses, sweep it over real WinRM (NTLM, sealed) and write the reports.
     Demo(DemoArgs),
+    /// Merge the reports of several shards or sweeps into one (totals recomputed).
+    Merge(MergeArgs),
     /// Diagnose a reported 401: the ranked likely causes for one URL.
     Why(WhyArgs),
     /// Print the effective IIS configuration of a path, with where each value comes from.
@@ -159,6 +161,18 @@ struct DemoArgs {
     output: OutputArgs,
     /// Lowest severity that makes the exit code 1, or `none` (the demo fleet has findings).
     #[arg(long, default_value = "none")]
+    fail_on: FailOn,
+}
+
+#[derive(Args, Debug)]
+struct MergeArgs {
+    /// report.json files written by scan, check or demo.
+    #[arg(required = true, num_args = 1..)]
+    reports: Vec<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Lowest severity that makes the exit code 1, or `none`.
+    #[arg(long, default_value = "high")]
     fail_on: FailOn,
 }
 
@@ -360,6 +374,12 @@ fn run(command: Command, quiet: bool) -> anyhow::Result<Outcome> {
                 );
             }
             Ok(outcome)
+        }
+        Command::Merge(a) => {
+            let out = output(&a.output);
+            let report = commands::merge::run(&a.reports, &out)?;
+            print_summary(&report, &out);
+            Ok(commands::outcome(&report, a.fail_on))
         }
         Command::Why(a) => {
             let rules_settings = match &a.rules_config {

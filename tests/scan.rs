@@ -255,3 +255,133 @@ fn a_missing_password_is_a_clear_usage_error() {
         .code(2)
         .stderr(predicates::str::contains("IIS_SWEEP_NOT_SET_ANYWHERE"));
 }
+
+fn generated_fleet(dir: &Path, hosts: usize) {
+    iis_sweep::sim::generate::generate(
+        &iis_sweep::sim::generate::GenerateOptions {
+            hosts,
+            seed: 7,
+            faults: Vec::new(),
+            pretty: false,
+        },
+        dir,
+    )
+    .unwrap();
+}
+
+fn scan(inv: &Path, out: &Path, extra: &[&str]) -> Value {
+    Command::cargo_bin("iis-sweep")
+        .unwrap()
+        .args(["scan", "--fail-on", "none", "--format", "json", "-i"])
+        .arg(inv)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .env(PASSWORD_ENV, PASSWORD)
+        .assert()
+        .success();
+    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
+}
+
+/// What must be equal between a single sweep and its merged shards.
+fn essence(report: &Value) -> (Vec<(String, String)>, Vec<String>, Value) {
+    let mut hosts: Vec<(String, String)> = report["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["name"].as_str().unwrap().to_string(), h["status"].as_str().unwrap().to_string()))
+        .collect();
+    hosts.sort();
+    let mut fps: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+        .collect();
+    fps.sort();
+    (hosts, fps, report["totals"].clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_hosts_over_ntlm_and_merged_shards_equal_the_single_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("fleet");
+    generated_fleet(&fleet, 50);
+    let handle = start(&fleet).await;
+    let inv = inventory(dir.path(), &handle, "");
+    let d = dir.path().to_path_buf();
+    let (full, merged) = tokio::task::spawn_blocking(move || {
+        let full = scan(&inv, &d.join("full"), &[]);
+        let mut shard_reports = Vec::new();
+        for k in 1..=3 {
+            let out = d.join(format!("shard{k}"));
+            let r = scan(&inv, &out, &["--shard", &format!("{k}/3")]);
+            assert_eq!(r["run"]["shard"], format!("{k}/3"));
+            shard_reports.push(out.join("report.json"));
+        }
+        let mut cmd = Command::cargo_bin("iis-sweep").unwrap();
+        cmd.args(["merge", "--fail-on", "none", "--format", "json", "--out"])
+            .arg(d.join("merged"));
+        for r in &shard_reports {
+            cmd.arg(r);
+        }
+        cmd.assert().success();
+        // Merging a shard twice is refused, naming the host and both files.
+        let mut dup = Command::cargo_bin("iis-sweep").unwrap();
+        dup.args(["merge", "--out"])
+            .arg(d.join("dup"))
+            .arg(&shard_reports[0])
+            .arg(&shard_reports[0]);
+        dup.assert()
+            .code(2)
+            .stderr(predicates::str::contains("must be in one report"));
+        let merged: Value = serde_json::from_str(
+            &std::fs::read_to_string(d.join("merged/report.json")).unwrap(),
+        )
+        .unwrap();
+        (full, merged)
+    })
+    .await
+    .unwrap();
+    assert_eq!(full["totals"]["hosts"], 50);
+    assert_eq!(full["totals"]["hosts_by_status"]["ok"], 50, "{:#}", full["totals"]);
+    assert!(full["totals"]["findings"].as_u64().unwrap() > 0);
+    assert_eq!(essence(&full), essence(&merged));
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn basic_over_https_with_the_ca_trusted_and_a_wrong_pin_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("fleet");
+    write_fleet(&fleet, 64, &[("tls01", &[]), ("tls02", &[])]);
+    let mut cfg = ServerConfig::new(&fleet, USER, PASSWORD);
+    cfg.port = 0;
+    cfg.auth = AuthMode::Basic;
+    cfg.tls = Some(Default::default());
+    let handle = serve(cfg).await.unwrap();
+    let tls = handle.tls().unwrap();
+    let ca = dir.path().join("sim-ca.pem");
+    std::fs::write(&ca, &tls.cert_pem).unwrap();
+    let mut text = format!(
+        "[defaults]\nport = {}\nscheme = \"https\"\nauth = \"basic\"\nusername = \"{USER}\"\npassword_env = \"{PASSWORD_ENV}\"\nca_file = \"{}\"\n\n",
+        handle.port(),
+        ca.display()
+    );
+    for (name, ip) in handle.hosts() {
+        text.push_str(&format!("[[host]]\nname = \"{name}\"\naddress = \"{ip}\"\n"));
+        if name == "tls02" {
+            text.push_str(&format!("pin_sha256 = \"{}\"\n", "ab".repeat(32)));
+        }
+        text.push('\n');
+    }
+    let inv = dir.path().join("inv.toml");
+    std::fs::write(&inv, text).unwrap();
+    let d = dir.path().to_path_buf();
+    let report = tokio::task::spawn_blocking(move || scan(&inv, &d.join("out"), &[]))
+        .await
+        .unwrap();
+    assert_eq!(status_of(&report, "tls01").0, "ok", "{:?}", status_of(&report, "tls01"));
+    assert_eq!(status_of(&report, "tls02").0, "tls-error", "{:?}", status_of(&report, "tls02"));
+    handle.shutdown().await;
+}

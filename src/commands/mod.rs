@@ -4,6 +4,7 @@
 pub mod check;
 pub mod demo;
 pub mod inspect;
+pub mod merge;
 pub mod rules;
 pub mod scan;
 pub mod why;

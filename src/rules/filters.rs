@@ -158,7 +158,10 @@ fn check_isapi_cgi_handlers(ctx: &HostContext, sink: &mut Sink) {
         let handlers = ctx.section(&p, sections::HANDLERS);
         for h in handlers.collection() {
             let modules = list(h.value("modules"));
-            let module = if modules.iter().any(|m| m.eq_ignore_ascii_case("IsapiModule")) {
+            let module = if modules
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case("IsapiModule"))
+            {
                 "IsapiModule"
             } else if modules.iter().any(|m| m.eq_ignore_ascii_case("CgiModule")) {
                 "CgiModule"

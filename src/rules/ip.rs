@@ -79,10 +79,24 @@ fn check_ip_restriction(ctx: &HostContext, sink: &mut Sink) {
         if (denies(false).next().is_some() || unlisted_denied)
             && !reported.covers(&p.site, &p.url_path, "ip")
         {
-            let what = match (denies(false).count(), unlisted_denied) {
-                (0, _) => "every client not listed as allowed".to_string(),
-                (n, true) => format!("{n} denied address range(s) and every unlisted client"),
-                (n, false) => format!("{n} denied address range(s)"),
+            let ranges: Vec<String> = denies(false)
+                .map(|i| {
+                    let ip = i.value("ipAddress").unwrap_or("");
+                    match i.value("subnetMask").map(str::trim) {
+                        Some(m) if !m.is_empty() && m != "255.255.255.255" => format!("{ip}/{m}"),
+                        _ => ip.to_string(),
+                    }
+                })
+                .collect();
+            let listed = if ranges.len() > 3 {
+                format!("{} address ranges", ranges.len())
+            } else {
+                ranges.join(", ")
+            };
+            let what = match (ranges.is_empty(), unlisted_denied) {
+                (true, _) => "every client not listed as allowed".to_string(),
+                (false, true) => format!("{listed} and every client not listed as allowed"),
+                (false, false) => listed,
             };
             let mut d = located(
                 FindingDraft::new(format!(
@@ -96,7 +110,12 @@ those clients get 401.503 (and a pointless logon prompt) instead of 403.503."
             .fix(fix.clone());
             d = value_evidence(d, "ipSecurity", "denyAction", ip.attribute("denyAction"));
             if unlisted_denied {
-                d = value_evidence(d, "ipSecurity", "allowUnlisted", ip.attribute("allowUnlisted"));
+                d = value_evidence(
+                    d,
+                    "ipSecurity",
+                    "allowUnlisted",
+                    ip.attribute("allowUnlisted"),
+                );
             }
             for i in denies(false) {
                 d = item_evidence(d, i);
@@ -213,8 +232,8 @@ fn check_dynamic_ip_restriction(ctx: &HostContext, sink: &mut Sink) {
             let code = substatus.as_str();
             let mut d = located(
                 FindingDraft::new(format!(
-                    "Dynamic IP restrictions at {target} answer clients with {limit} with \
-denyAction=\"Unauthorized\": they get {code} (and a logon prompt) instead of 403.{}.",
+                    "Dynamic IP restrictions at {target} deny clients that send {limit} with \
+denyAction=\"Unauthorized\": they get {code} (and a pointless logon prompt) instead of 403.{}.",
                     code.trim_start_matches("401.")
                 )),
                 &p,
@@ -225,7 +244,12 @@ denyAction=\"Unauthorized\": they get {code} (and a logon prompt) instead of 403
                 "{APPCMD} set config \"{target}\" -section:system.webServer/security/dynamicIpSecurity \
 /denyAction:\"Forbidden\" /commit:apphost"
             ));
-            d = value_evidence(d, "dynamicIpSecurity", "denyAction", dip.attribute("denyAction"));
+            d = value_evidence(
+                d,
+                "dynamicIpSecurity",
+                "denyAction",
+                dip.attribute("denyAction"),
+            );
             d = value_evidence(d, child, "enabled", c.attribute("enabled"));
             d = value_evidence(
                 d,

@@ -91,7 +91,10 @@ pub(super) fn windows_auth(ctx: &HostContext, p: &SitePath) -> Option<WindowsAut
 fn ntlm_sites(ctx: &HostContext) -> Vec<(SitePath, WindowsAuth)> {
     let mut out: Vec<(SitePath, WindowsAuth)> = Vec::new();
     for p in ctx.site_paths() {
-        if out.iter().any(|(q, _)| q.site.eq_ignore_ascii_case(&p.site)) {
+        if out
+            .iter()
+            .any(|(q, _)| q.site.eq_ignore_ascii_case(&p.site))
+        {
             continue;
         }
         if let Some(w) = windows_auth(ctx, &p) {
@@ -106,7 +109,10 @@ fn ntlm_sites(ctx: &HostContext) -> Vec<(SitePath, WindowsAuth)> {
 fn windows_evidence(d: FindingDraft, w: &WindowsAuth) -> FindingDraft {
     let d = value_evidence(d, "windowsAuthentication", "enabled", w.enabled.as_ref());
     let providers = w.section.child("providers");
-    let text = format!("windowsAuthentication providers: {}", w.providers.join(", "));
+    let text = format!(
+        "windowsAuthentication providers: {}",
+        w.providers.join(", ")
+    );
     match providers.defined_at.last() {
         Some(Origin::File { path, line }) => d.config_line(path, *line, text),
         _ => d.fact(EvidenceKind::Default, None, text),
@@ -190,10 +196,15 @@ fn check_loopback(ctx: &HostContext, sink: &mut Sink) {
     if disable.is_some() && ctx.registry_number(LSA, "DisableLoopbackCheck") != Some(0) {
         return; // The check is off (H004's concern), or the value is unreadable as a number.
     }
-    let bchn = match ctx.snapshot.registry_value(MSV1_0, "BackConnectionHostNames") {
+    let bchn = match ctx
+        .snapshot
+        .registry_value(MSV1_0, "BackConnectionHostNames")
+    {
         Some(r) => r,
         None => {
-            sink.skip(format!("{MSV1_0}\\BackConnectionHostNames was not collected"));
+            sink.skip(format!(
+                "{MSV1_0}\\BackConnectionHostNames was not collected"
+            ));
             return;
         }
     };
@@ -235,7 +246,8 @@ fn check_loopback(ctx: &HostContext, sink: &mut Sink) {
         };
         let mut names: Vec<(String, &crate::iis::Binding)> = Vec::new();
         for b in &site.bindings {
-            if !(b.protocol.eq_ignore_ascii_case("http") || b.protocol.eq_ignore_ascii_case("https"))
+            if !(b.protocol.eq_ignore_ascii_case("http")
+                || b.protocol.eq_ignore_ascii_case("https"))
             {
                 continue;
             }
@@ -282,26 +294,40 @@ fn check_loopback(ctx: &HostContext, sink: &mut Sink) {
         .registry_value(MSV1_0, "DisableLoopbackCheck")
         .filter(|r| r.data.is_some());
     let who = host.computer_name.as_deref().unwrap_or(&host.name);
+    let misplaced_names: Vec<String> = match misplaced_bchn.and_then(|r| r.data.as_ref()) {
+        Some(RegistryData::Lines(l)) => l.iter().map(|s| s.trim().to_ascii_lowercase()).collect(),
+        Some(RegistryData::Text(t)) => t
+            .split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '\0')
+            .map(|s| s.to_ascii_lowercase())
+            .collect(),
+        _ => Vec::new(),
+    };
     for (p, w, names) in affected {
         let list: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+        let (it, is, that) = if list.len() == 1 {
+            ("it", "is", "that name")
+        } else {
+            ("they", "are", "those names")
+        };
         let why = if wrong_type {
             format!(
-                "BackConnectionHostNames is a {} instead of REG_MULTI_SZ and is ignored",
+                "BackConnectionHostNames is a {} instead of REG_MULTI_SZ, which Windows ignores",
                 bchn.kind.as_deref().unwrap_or("value of another type")
             )
-        } else if misplaced_bchn.is_some() {
-            "BackConnectionHostNames is set under Lsa instead of Lsa\\MSV1_0 and is ignored"
-                .to_string()
+        } else if list.iter().any(|n| misplaced_names.iter().any(|m| m == n)) {
+            format!(
+                "the BackConnectionHostNames that lists {it} is under Lsa instead of \
+Lsa\\MSV1_0, where Windows ignores it"
+            )
         } else {
-            "they are not in BackConnectionHostNames".to_string()
+            format!("{it} {is} not listed in BackConnectionHostNames")
         };
         let mut d = located(
             FindingDraft::new(format!(
-                "Windows authentication on {} answers to {}, not the computer's own name, and \
-{why}: NTLM logons from {who} itself to {} get 401.1 (loopback check).",
+                "Windows authentication on {} answers to {}, which {is} not the computer's own \
+name, and {why}: NTLM logons from {who} itself to {that} get 401.1 (loopback check).",
                 p.site,
                 list.join(", "),
-                if list.len() == 1 { "that name" } else { "those names" }
             )),
             &p,
         )
@@ -386,7 +412,9 @@ fn check_ntlm_incoming(ctx: &HostContext, sink: &mut Sink) {
             Some(true) => "for domain accounts",
             Some(false) => return,
             None => {
-                sink.skip("RestrictReceivingNTLMTraffic = 1, but domain membership was not collected");
+                sink.skip(
+                    "RestrictReceivingNTLMTraffic = 1, but domain membership was not collected",
+                );
                 return;
             }
         },
@@ -427,7 +455,11 @@ alias without SPN, non-domain clients) fall back to NTLM and get 401.1.",
                 None,
                 format!(
                     "joined to domain {}",
-                    ctx.snapshot.host.domain.as_deref().unwrap_or("(name not collected)")
+                    ctx.snapshot
+                        .host
+                        .domain
+                        .as_deref()
+                        .unwrap_or("(name not collected)")
                 ),
             );
         }
@@ -581,9 +613,11 @@ fn check_kernel_mode_custom_identity(ctx: &HostContext, sink: &mut Sink) {
         if pool.identity() != "SpecificUser" {
             continue;
         }
-        let Some(user) = pool.user_name.as_ref().filter(|u| {
-            domain_account(&u.value, ctx.snapshot.host.computer_name.as_deref())
-        }) else {
+        let Some(user) = pool
+            .user_name
+            .as_ref()
+            .filter(|u| domain_account(&u.value, ctx.snapshot.host.computer_name.as_deref()))
+        else {
             continue;
         };
         let target = display_path(&p);
@@ -685,7 +719,9 @@ fn check_digest_on_workgroup(ctx: &HostContext, sink: &mut Sink) {
             Some(true) => return,
             None => {
                 if !skipped {
-                    sink.skip("digest authentication is enabled, but domain membership was not collected");
+                    sink.skip(
+                        "digest authentication is enabled, but domain membership was not collected",
+                    );
                     skipped = true;
                 }
                 continue;
@@ -734,7 +770,11 @@ Directory domain: digest logons cannot be validated and get 401.1."
             None,
             format!(
                 "PartOfDomain = false (workgroup {})",
-                ctx.snapshot.host.domain.as_deref().unwrap_or("not collected")
+                ctx.snapshot
+                    .host
+                    .domain
+                    .as_deref()
+                    .unwrap_or("not collected")
             ),
         );
         sink.report(d);
@@ -821,22 +861,24 @@ fn check_anonymous_custom_account(ctx: &HostContext, sink: &mut Sink) {
         };
         let password = SecretState::of(anon.attribute("password"));
         let target = display_path(&p);
-        let state = if account.enabled == Some(false) {
-            format!("{name} is disabled, so every anonymous request gets 401.1")
+        let message = if account.enabled == Some(false) {
+            format!(
+                "Anonymous requests to {target} log on as {name}, which is disabled: every \
+anonymous request gets 401.1."
+            )
         } else if matches!(password, SecretState::Absent | SecretState::Empty) {
-            "no password is stored for it, so anonymous logons fail with 401.1".to_string()
+            format!(
+                "Anonymous requests to {target} log on as {name}, but no password is stored for \
+it: anonymous logons fail with 401.1."
+            )
         } else {
-            "anonymous requests get 401.1 as soon as its password changes or expires, or the \
-account is disabled or locked out"
-                .to_string()
-        };
-        let mut d = located(
-            FindingDraft::new(format!(
+            format!(
                 "Anonymous requests to {target} log on as {name} with a password stored in the \
-configuration: {state}."
-            )),
-            &p,
-        )
+configuration: they get 401.1 as soon as that password changes or expires, or the account is \
+disabled or locked out."
+            )
+        };
+        let mut d = located(FindingDraft::new(message), &p)
         .key(key.clone())
         .fix(format!(
             "{APPCMD} set config \"{}\" \

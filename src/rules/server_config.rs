@@ -182,9 +182,9 @@ pub(super) struct Reported(Vec<(String, String, String)>);
 
 impl Reported {
     pub(super) fn covers(&self, site: &str, url_path: &str, key: &str) -> bool {
-        self.0.iter().any(|(s, u, k)| {
-            s.eq_ignore_ascii_case(site) && k == key && url_within(url_path, u)
-        })
+        self.0
+            .iter()
+            .any(|(s, u, k)| s.eq_ignore_ascii_case(site) && k == key && url_within(url_path, u))
     }
 
     pub(super) fn add(&mut self, site: &str, url_path: &str, key: &str) {
@@ -646,7 +646,10 @@ fn url_rules(e: &crate::iis::EffectiveElement) -> Vec<UrlRule<'_>> {
             allow: i
                 .enum_value("accessType")
                 .map(|a| a == "Allow")
-                .unwrap_or_else(|| i.value("accessType").is_none_or(|a| a.eq_ignore_ascii_case("allow"))),
+                .unwrap_or_else(|| {
+                    i.value("accessType")
+                        .is_none_or(|a| a.eq_ignore_ascii_case("allow"))
+                }),
             users: list(i.value("users")),
             roles: list(i.value("roles")),
             verbs: list(i.value("verbs")),
@@ -880,7 +883,8 @@ authentication is enabled: no logon is offered and requests get 401.2."
 pub static ASPNET_DENY_ANONYMOUS_NO_CHALLENGE: Rule = Rule {
     code: "U206",
     name: "aspnet-deny-anonymous-no-challenge",
-    title: "ASP.NET authorization denies anonymous users, and only anonymous authentication is enabled",
+    title:
+        "ASP.NET authorization denies anonymous users, and only anonymous authentication is enabled",
     substatus: &[Substatus::ServerConfiguration],
     severity: Severity::Medium,
     needs: &[Fact::Config],
@@ -1020,7 +1024,9 @@ fn check_client_cert_without_negotiate(ctx: &HostContext, sink: &mut Sink) {
         let target = display_path(&p);
         let methods: Vec<&str> = on.iter().map(|(m, _)| m.label).collect();
         let why = match (negotiates, https) {
-            (false, false) => "the site has no https binding and sslFlags do not ask for a client certificate",
+            (false, false) => {
+                "the site has no https binding and sslFlags do not ask for a client certificate"
+            }
             (false, true) => "sslFlags do not ask for a client certificate",
             _ => "the site has no https binding",
         };
@@ -1066,16 +1072,24 @@ request gets 401.2.",
         }
         d = value_evidence(d, "access", "sslFlags", access.attribute("sslFlags"));
         if let Some(s) = site {
-            let bindings: Vec<String> = s
-                .bindings
-                .iter()
-                .map(|b| format!("{} {}", b.protocol, b.binding_information))
-                .collect();
-            d = d.fact(
-                EvidenceKind::Config,
-                s.origin.path(),
-                format!("site \"{}\" bindings: {}", s.name, bindings.join("; ")),
-            );
+            if https {
+                for b in s.bindings.iter().filter(|b| b.https) {
+                    let text = format!(
+                        "<binding protocol=\"{}\" bindingInformation=\"{}\" />",
+                        b.protocol, b.binding_information
+                    );
+                    d = match &b.origin {
+                        Origin::File { path, line } => d.config_line(path, *line, text),
+                        _ => d.fact(EvidenceKind::Config, None, text),
+                    };
+                }
+            } else {
+                let text = format!("site \"{}\" has no https binding", s.name);
+                d = match &s.origin {
+                    Origin::File { path, line } => d.config_line(path, *line, text),
+                    _ => d.fact(EvidenceKind::Config, None, text),
+                };
+            }
         }
         sink.report(d);
         reported.add(&p.site, &p.url_path, "");

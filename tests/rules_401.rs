@@ -951,3 +951,24 @@ fn u101_one_fix_for_every_missing_name_on_the_host() {
     let want = r#"reg add "HKLM\SYSTEM\CurrentControlSet\Control\Lsa\MSV1_0" /v BackConnectionHostNames /t REG_MULTI_SZ /d "legacy.contoso.com\0intranet.contoso.com\0shop.contoso.com" /f"#;
     assert!(f.iter().all(|f| f.fix == want), "{f:#?}");
 }
+
+#[test]
+fn u101_fires_when_disable_loopback_check_is_under_msv1_0() {
+    let snap = Host::new("WEB-01")
+        .location("Intranet", WINDOWS_ONLY)
+        .registry(MSV1_0, "BackConnectionHostNames", None)
+        .registry(
+            MSV1_0,
+            "DisableLoopbackCheck",
+            Some(RegistryData::Number(1)),
+        )
+        .build();
+    let f = run_rule(&snap, "U101");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(f[0].message.contains("has no effect"), "{}", f[0].message);
+    assert!(f[0]
+        .evidence
+        .iter()
+        .any(|e| e.location.as_deref() == Some(MSV1_0)
+            && e.text.contains("DisableLoopbackCheck = 1")));
+}

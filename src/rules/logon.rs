@@ -322,10 +322,16 @@ Lsa\\MSV1_0, where Windows ignores it"
         } else {
             format!("{it} {is} not listed in BackConnectionHostNames")
         };
+        let ignored_disable = if misplaced_disable.is_some() {
+            " (the DisableLoopbackCheck under Lsa\\MSV1_0 has no effect)"
+        } else {
+            ""
+        };
         let mut d = located(
             FindingDraft::new(format!(
                 "Windows authentication on {} answers to {}, which {is} not the computer's own \
-name, and {why}: NTLM logons from {who} itself to {that} get 401.1 (loopback check).",
+name, and {why}: NTLM logons from {who} itself to {that} get 401.1 (loopback \
+check){ignored_disable}.",
                 p.site,
                 list.join(", "),
             )),

@@ -50,3 +50,41 @@ fn example_snapshots_validate_against_the_snapshot_schema() {
     }
     assert!(seen >= 2, "expected example snapshots in {}", dir.display());
 }
+
+#[test]
+fn rules_doc_is_fresh() {
+    let generated = iis_sweep::rules::rules_markdown();
+    let on_disk = committed("rules.md");
+    assert_eq!(
+        on_disk, generated,
+        "docs/rules.md is stale: regenerate it with `cargo run --ignore-rust-version -- rules --format markdown > docs/rules.md`"
+    );
+}
+
+#[test]
+fn every_rule_is_declared_completely_and_once() {
+    let rules = iis_sweep::rules::all();
+    assert!(rules.len() >= 30, "only {} rules", rules.len());
+    let mut codes = std::collections::BTreeSet::new();
+    let mut names = std::collections::BTreeSet::new();
+    for r in rules {
+        assert!(codes.insert(r.code), "duplicate code {}", r.code);
+        assert!(names.insert(r.name), "duplicate name {}", r.name);
+        assert!(
+            r.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "{}: name must be kebab-case",
+            r.code
+        );
+        for (part, text) in [
+            ("what", r.docs.what),
+            ("why", r.docs.why),
+            ("example", r.docs.example),
+            ("fix", r.docs.fix),
+        ] {
+            assert!(text.trim().len() > 20, "{}: docs.{part} is too short", r.code);
+        }
+        assert!(!r.references.is_empty(), "{}: no references", r.code);
+        assert!(!r.substatus.is_empty(), "{}: no substatus", r.code);
+        assert!(!r.needs.is_empty(), "{}: declares no facts", r.code);
+    }
+}

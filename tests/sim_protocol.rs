@@ -411,7 +411,7 @@ async fn basic_over_https_trusts_or_pins_the_generated_certificate() {
     for client in [&trusting, &pinning] {
         let out = collect_stdin(client, &sim.addr("web01")).await.unwrap();
         assert_eq!(out.stdout, sim.snapshot("web01"));
-        let e = run(&client, &sim.addr("web02"), "echo", &["x"])
+        let e = run(client, &sim.addr("web02"), "echo", &["x"])
             .await
             .unwrap_err();
         assert!(matches!(e, WinrmError::Http(_)), "{e:?}");

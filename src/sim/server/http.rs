@@ -1,5 +1,20 @@
 //! HTTP side: one hyper HTTP/1.1 connection per TCP connection, authentication (Basic, NTLM
 //! kept per connection), sealed bodies, and the transport faults (reset, slow drip, delay).
+//!
+//! As a Windows listener does:
+//! - `POST /wsman` only (other methods: 405 `Allow: POST`; other paths: 404);
+//!   `Server: Microsoft-HTTPAPI/2.0` on every response;
+//! - no or bad credentials: 401 with an empty reason phrase and one `WWW-Authenticate` per
+//!   offered scheme (`Negotiate`, `Basic realm="WSMAN"`); a rejected attempt also closes;
+//! - NTLM: raw NTLMSSP tokens under `Negotiate` (or `NTLM`); the NEGOTIATE gets a 401 whose
+//!   only `WWW-Authenticate` carries the CHALLENGE; the AUTHENTICATE must come on the same TCP
+//!   connection; with an empty body it gets an empty 200 (the set-up of sealing), with a body
+//!   that body is run unsealed. Later requests on the connection carry no `Authorization`
+//!   and are sealed (`multipart/encrypted`); responses and faults to them are sealed too.
+//!   A new NEGOTIATE restarts authentication. SPNEGO-wrapped tokens are refused (401);
+//! - a sealed body on a connection without a session, or bad framing or signature: 400;
+//! - an unencrypted body over HTTP with `allow_unencrypted = false`: empty 500;
+//! - SOAP faults: 500 with the fault envelope.
 
 use std::convert::Infallible;
 use std::future::Future;

@@ -11,6 +11,22 @@
 //! (request parsing, response and fault envelopes), [`shell`] (shells, commands, quotas,
 //! counters), [`commands`] (what cmd.exe and PowerShell answer), [`faults`], [`tls`],
 //! [`inventory`], [`cli`] (`iis-sweep sim serve`).
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use iis_sweep::sim::server::{serve, ServerConfig};
+//!
+//! let mut config = ServerConfig::new("fleet", "scanner", "secret");
+//! config.port = 0; // any free port, the same on every 127.x address
+//! let sim = serve(config).await?;
+//! println!("{}", sim.inventory_toml("IIS_SWEEP_PASSWORD"));
+//! // … sweep it …
+//! for (host, requests) in sim.requests_per_host() {
+//!     println!("{host}: {requests} HTTP requests");
+//! }
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
 
 pub mod cli;
 pub mod commands;
@@ -490,5 +506,41 @@ async fn janitor(hosts: Vec<Arc<shell::Host>>, mut shutdown: watch::Receiver<boo
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_debug_never_shows_the_password() {
+        let c = ServerConfig::new("/tmp/fleet", "scanner", "hunter2-secret");
+        let text = format!("{c:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("scanner"));
+    }
+
+    #[test]
+    fn auth_modes_parse_and_print() {
+        for m in [AuthMode::Basic, AuthMode::Ntlm, AuthMode::Both] {
+            assert_eq!(m.to_string().parse::<AuthMode>().unwrap(), m);
+        }
+        assert!(AuthMode::Both.basic() && AuthMode::Both.ntlm());
+        assert!(!AuthMode::Basic.ntlm() && !AuthMode::Ntlm.basic());
+        assert!("kerberos".parse::<AuthMode>().is_err());
+    }
+
+    #[tokio::test]
+    async fn port_zero_binds_every_address_on_one_port() {
+        let addrs: Vec<Ipv4Addr> = (1..=5).map(|i| Ipv4Addr::new(127, 99, 0, i)).collect();
+        let (port, listeners) = bind_all(&addrs, 0).await.unwrap();
+        assert_ne!(port, 0);
+        assert_eq!(listeners.len(), 5);
+        for (l, a) in listeners.iter().zip(&addrs) {
+            assert_eq!(l.local_addr().unwrap(), SocketAddr::from((*a, port)));
+        }
+        // A fixed port already taken on one address fails.
+        assert!(bind_all(&addrs[2..3], port).await.is_err());
     }
 }

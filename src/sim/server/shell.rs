@@ -509,3 +509,249 @@ impl Host {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::server::soap::InputChunk;
+
+    fn host(faults: &[&str]) -> (Host, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let snap = dir.path().join("web01.json");
+        std::fs::write(&snap, vec![b'x'; 10_000]).unwrap();
+        (
+            Host::new(
+                "web01".into(),
+                Ipv4Addr::new(127, 1, 0, 1),
+                snap,
+                HostFaults::parse(faults).unwrap(),
+            ),
+            dir,
+        )
+    }
+
+    fn req(body: Body, shell: Option<&str>) -> Request {
+        Request {
+            action: String::new(),
+            message_id: Some("uuid:M".into()),
+            resource_uri: Some(soap::RESOURCE_CMD.into()),
+            shell_id: shell.map(str::to_string),
+            operation_timeout: Some(Duration::from_millis(200)),
+            max_envelope_size: None,
+            options: Vec::new(),
+            body,
+        }
+    }
+
+    fn caller() -> Caller<'static> {
+        Caller {
+            user: "scanner",
+            client_ip: "127.0.0.1".into(),
+            endpoint: "http://127.1.0.1:5985/wsman".into(),
+        }
+    }
+
+    fn text(xml: &str, name: &str) -> String {
+        let doc = roxmltree::Document::parse(xml).unwrap();
+        doc.descendants()
+            .find(|n| n.tag_name().name() == name)
+            .and_then(|n| n.text())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    async fn create(h: &Host, limits: &Limits, idle: Option<Duration>) -> Result<String, Fault> {
+        let xml = h
+            .handle(
+                &req(Body::Create { idle_timeout: idle }, None),
+                &caller(),
+                limits,
+            )
+            .await?;
+        Ok(text(&xml, "ShellId"))
+    }
+
+    async fn command(h: &Host, limits: &Limits, shell: &str, line: &str) -> Result<String, Fault> {
+        let body = Body::Command {
+            command: line.into(),
+            arguments: vec![],
+        };
+        let xml = h.handle(&req(body, Some(shell)), &caller(), limits).await?;
+        Ok(text(&xml, "CommandId"))
+    }
+
+    async fn receive(
+        h: &Host,
+        limits: &Limits,
+        shell: &str,
+        cid: &str,
+        envelope: Option<usize>,
+    ) -> Result<String, Fault> {
+        let mut r = req(
+            Body::Receive {
+                command_id: Some(cid.into()),
+            },
+            Some(shell),
+        );
+        r.max_envelope_size = envelope;
+        h.handle(&r, &caller(), limits).await
+    }
+
+    #[tokio::test]
+    async fn idle_shells_expire_and_free_the_quota() {
+        let (h, _d) = host(&[]);
+        let limits = Limits {
+            max_shells_per_user: 2,
+            idle_timeout: Duration::from_millis(100),
+            ..Limits::default()
+        };
+        create(&h, &limits, None).await.unwrap();
+        create(&h, &limits, Some(Duration::from_secs(3600)))
+            .await
+            .unwrap();
+        let full = create(&h, &limits, None).await.unwrap_err();
+        assert_eq!(
+            (full.subcode, full.wsman_code),
+            ("w:QuotaLimit", 2_150_859_173)
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        create(&h, &limits, None).await.unwrap();
+        let s = h.stats();
+        assert_eq!(
+            (s.shells_open, s.shells_expired, s.shells_created),
+            (1, 2, 3)
+        );
+    }
+
+    #[tokio::test]
+    async fn operations_per_shell_are_capped() {
+        let (h, _d) = host(&[]);
+        let limits = Limits {
+            max_operations_per_shell: 2,
+            ..Limits::default()
+        };
+        let shell = create(&h, &limits, None).await.unwrap();
+        command(&h, &limits, &shell, "echo 1").await.unwrap();
+        command(&h, &limits, &shell, "echo 2").await.unwrap();
+        let e = command(&h, &limits, &shell, "echo 3").await.unwrap_err();
+        assert_eq!(e.wsman_code, 2_150_859_174);
+    }
+
+    #[tokio::test]
+    async fn output_is_chunked_to_the_envelope_and_done_comes_last() {
+        let (h, _d) = host(&[]);
+        let limits = Limits::default();
+        let shell = create(&h, &limits, None).await.unwrap();
+        let cid = command(&h, &limits, &shell, r"type C:\x\snapshot.json")
+            .await
+            .unwrap();
+        let mut got = 0;
+        let mut responses = 0;
+        loop {
+            let xml = receive(&h, &limits, &shell, &cid, Some(8192))
+                .await
+                .unwrap();
+            assert!(xml.len() <= 8192, "{}", xml.len());
+            responses += 1;
+            let doc = roxmltree::Document::parse(&xml).unwrap();
+            for s in doc
+                .descendants()
+                .filter(|n| n.tag_name().name() == "Stream")
+            {
+                got += base64::Engine::decode(
+                    &base64::engine::general_purpose::STANDARD,
+                    s.text().unwrap_or(""),
+                )
+                .unwrap()
+                .len();
+            }
+            if xml.contains(soap::STATE_DONE) {
+                assert_eq!(text(&xml, "ExitCode"), "0");
+                break;
+            }
+            assert!(!xml.contains("ExitCode"));
+        }
+        assert_eq!(got, 10_000);
+        assert!(responses >= 2);
+    }
+
+    #[tokio::test]
+    async fn stdin_commands_wait_and_hang_times_out_until_signalled() {
+        let (h, _d) = host(&[]);
+        let limits = Limits::default();
+        let shell = create(&h, &limits, None).await.unwrap();
+        let cid = command(&h, &limits, &shell, "powershell -Command -")
+            .await
+            .unwrap();
+        let e = receive(&h, &limits, &shell, &cid, None).await.unwrap_err();
+        assert_eq!(e.subcode, "w:TimedOut");
+        let send = Body::Send {
+            streams: vec![InputChunk {
+                name: "stdin".into(),
+                command_id: Some(cid.clone()),
+                end: true,
+                data: b"Write-Output piped".to_vec(),
+            }],
+        };
+        h.handle(&req(send, Some(&shell)), &caller(), &limits)
+            .await
+            .unwrap();
+        let xml = receive(&h, &limits, &shell, &cid, None).await.unwrap();
+        assert!(xml.contains(soap::STATE_DONE));
+
+        let (stuck, _d2) = host(&["hang"]);
+        let shell = create(&stuck, &limits, None).await.unwrap();
+        let cid = command(&stuck, &limits, &shell, "echo hi").await.unwrap();
+        for _ in 0..2 {
+            let e = receive(&stuck, &limits, &shell, &cid, None)
+                .await
+                .unwrap_err();
+            assert_eq!(e.wsman_code, 2_150_858_793);
+        }
+        let signal = Body::Signal {
+            command_id: Some(cid.clone()),
+            code: soap::SIGNAL_CTRL_C.into(),
+        };
+        stuck
+            .handle(&req(signal, Some(&shell)), &caller(), &limits)
+            .await
+            .unwrap();
+        let xml = receive(&stuck, &limits, &shell, &cid, None).await.unwrap();
+        assert_eq!(text(&xml, "ExitCode"), CTRL_C_EXIT.to_string());
+        assert_eq!(stuck.stats().timeouts, 2);
+    }
+
+    #[tokio::test]
+    async fn unknown_shells_and_other_users_get_invalid_selectors() {
+        let (h, _d) = host(&[]);
+        let limits = Limits::default();
+        let shell = create(&h, &limits, None).await.unwrap();
+        let other = Caller {
+            user: "intruder",
+            ..caller()
+        };
+        let e = h
+            .handle(&req(Body::Delete, Some(&shell)), &other, &limits)
+            .await
+            .unwrap_err();
+        assert_eq!(e.subcode, "w:InvalidSelectors");
+        h.handle(&req(Body::Delete, Some(&shell)), &caller(), &limits)
+            .await
+            .unwrap();
+        let e = h
+            .handle(&req(Body::Delete, Some(&shell)), &caller(), &limits)
+            .await
+            .unwrap_err();
+        assert_eq!(e.wsman_code, 2_150_858_843);
+        let mut psrp = req(Body::Create { idle_timeout: None }, None);
+        psrp.resource_uri =
+            Some("http://schemas.microsoft.com/powershell/Microsoft.PowerShell".into());
+        assert_eq!(
+            h.handle(&psrp, &caller(), &limits)
+                .await
+                .unwrap_err()
+                .wsman_code,
+            2_150_858_752
+        );
+    }
+}

@@ -248,6 +248,40 @@ struct RulesArgs {
 enum SimCommand {
     /// Serve a fleet directory over WS-Management until Ctrl-C.
     Serve(iis_sweep::sim::server::SimServeArgs),
+    /// Write a realistic fleet (fleet.toml, hosts/NAME.json, answers.json) from a seed.
+    Generate(GenerateArgs),
+}
+
+#[derive(Args, Debug)]
+struct GenerateArgs {
+    /// Number of hosts.
+    #[arg(long, default_value_t = 200)]
+    hosts: usize,
+    /// Seed: the same seed writes the same fleet, byte for byte.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Fleet directory to write.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Give a fault to a fraction of the hosts, e.g. `hang=0.01` (repeatable).
+    #[arg(long = "fault", value_name = "FAULT=FRACTION", value_parser = parse_fault_fraction)]
+    faults: Vec<(String, f64)>,
+    /// Indented JSON snapshots (larger, easier to read).
+    #[arg(long)]
+    pretty: bool,
+}
+
+fn parse_fault_fraction(s: &str) -> Result<(String, f64), String> {
+    let (fault, fraction) = s
+        .rsplit_once('=')
+        .ok_or_else(|| format!("{s:?}: use FAULT=FRACTION, e.g. hang=0.01"))?;
+    let f: f64 = fraction
+        .parse()
+        .map_err(|_| format!("{s:?}: {fraction:?} is not a number"))?;
+    if !(0.0..=1.0).contains(&f) {
+        return Err(format!("{s:?}: the fraction must be between 0 and 1"));
+    }
+    Ok((fault.to_string(), f))
 }
 
 #[derive(Subcommand, Debug)]
@@ -422,6 +456,24 @@ fn run(command: Command, quiet: bool) -> anyhow::Result<Outcome> {
         }
         Command::Rules(a) => {
             commands::rules::run(a.rule.as_deref(), &a.format)?;
+            Ok(Outcome::Clean)
+        }
+        Command::Sim(SimCommand::Generate(a)) => {
+            let key = iis_sweep::sim::generate::generate(
+                &iis_sweep::sim::generate::GenerateOptions {
+                    hosts: a.hosts,
+                    seed: a.seed,
+                    faults: a.faults,
+                    pretty: a.pretty,
+                },
+                &a.out,
+            )?;
+            println!(
+                "wrote {} hosts with {} planted problems to {}",
+                key.hosts,
+                key.answers.len(),
+                a.out.display()
+            );
             Ok(Outcome::Clean)
         }
         Command::Sim(SimCommand::Serve(a)) => {

@@ -385,3 +385,59 @@ async fn basic_over_https_with_the_ca_trusted_and_a_wrong_pin_refused() {
     assert_eq!(status_of(&report, "tls02").0, "tls-error", "{:?}", status_of(&report, "tls02"));
     handle.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_mid_sweep_writes_a_valid_partial_report_and_deletes_the_shells() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet = dir.path().join("fleet");
+    let mut hosts: Vec<(String, Vec<&str>)> = vec![("fast01".into(), vec![]), ("fast02".into(), vec![])];
+    for i in 0..6 {
+        hosts.push((format!("slow{i:02}"), vec!["hang"]));
+    }
+    let refs: Vec<(&str, &[&str])> = hosts.iter().map(|(n, f)| (n.as_str(), f.as_slice())).collect();
+    write_fleet(&fleet, 65, &refs);
+    let handle = start(&fleet).await;
+    let inv = inventory(dir.path(), &handle, "");
+    let out = dir.path().join("out");
+    let bin = assert_cmd::cargo::cargo_bin("iis-sweep");
+    let mut child = std::process::Command::new(bin)
+        .args(["scan", "--concurrency", "4", "--host-timeout", "60", "-i"])
+        .arg(&inv)
+        .arg("--out")
+        .arg(&out)
+        .env(PASSWORD_ENV, PASSWORD)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the hanging hosts hold shells, then interrupt.
+    let started = std::time::Instant::now();
+    while handle.stats().iter().map(|s| s.shells_open).sum::<u64>() < 2 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "no shell opened");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["run"]["interrupted"], true);
+    assert_eq!(report["totals"]["hosts"], 8, "every host is in the report");
+    let interrupted = report["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["status"] == "interrupted")
+        .count();
+    assert!(interrupted >= 2, "{:#}", report["totals"]);
+    // The shells of the interrupted hosts were deleted on the way out.
+    let open: u64 = handle.stats().iter().map(|s| s.shells_open).sum();
+    assert_eq!(open, 0, "shells left open: {:?}", handle.stats());
+    handle.shutdown().await;
+}

@@ -52,6 +52,18 @@ pub(crate) struct SectionDecl {
     pub origin: Origin,
 }
 
+/// Everything the merge needs to know about one section, resolved once.
+#[derive(Debug, Clone)]
+pub(crate) struct SectionInfo {
+    /// Canonical name (schema spelling when known).
+    pub name: String,
+    pub schema: Option<&'static schema::SectionSchema>,
+    pub override_mode_default: OverrideMode,
+    pub override_origin: Origin,
+    pub allow_definition: AllowDefinition,
+    pub allow_location: bool,
+}
+
 /// Section names, ids, groups and declarations for one host.
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
@@ -59,6 +71,8 @@ pub(crate) struct Registry {
     pub decls: HashMap<String, SectionDecl>,
     ids: HashMap<String, u32>,
     names: Vec<String>,
+    /// `infos[id]`, filled by [`Registry::finalize`].
+    infos: Vec<SectionInfo>,
 }
 
 impl Registry {
@@ -146,6 +160,34 @@ impl Registry {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// Resolves [`SectionInfo`] for every interned section (call after extraction).
+    pub fn finalize(&mut self) {
+        self.infos = self.names.iter().map(|n| self.make_info(n)).collect();
+    }
+
+    /// Section info for `name`: cached when the section occurs in some file.
+    pub fn info(&self, name: &str) -> (Option<u32>, std::borrow::Cow<'_, SectionInfo>) {
+        let id = self.id(name);
+        match id.and_then(|i| self.infos.get(i as usize)) {
+            Some(info) => (id, std::borrow::Cow::Borrowed(info)),
+            None => (id, std::borrow::Cow::Owned(self.make_info(name))),
+        }
+    }
+
+    fn make_info(&self, name: &str) -> SectionInfo {
+        let sch = schema::section(name);
+        let canonical = sch.map_or_else(|| name.to_string(), |s| s.name.to_string());
+        let (m, o) = self.override_mode_default(&canonical);
+        SectionInfo {
+            allow_definition: self.allow_definition(&canonical),
+            allow_location: self.allow_location(&canonical),
+            name: canonical,
+            schema: sch,
+            override_mode_default: m,
+            override_origin: o,
         }
     }
 

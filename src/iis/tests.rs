@@ -840,7 +840,9 @@ fn host_config_is_send_sync() {
 #[test]
 fn aspnet_authorization_has_no_clear() {
     let root = wc(r#"<system.web><authorization><deny users="?" /></authorization></system.web>"#);
-    let sub = wc(r#"<system.web><authorization><clear /><allow users="*" /></authorization></system.web>"#);
+    let sub = wc(
+        r#"<system.web><authorization><clear /><allow users="*" /></authorization></system.web>"#,
+    );
     let h = host(
         "",
         &[
@@ -855,7 +857,10 @@ fn aspnet_authorization_has_no_clear() {
 
 #[test]
 fn too_large_file_is_an_error() {
-    let big = format!("<configuration>{}</configuration>", " ".repeat(xml::MAX_FILE_BYTES));
+    let big = format!(
+        "<configuration>{}</configuration>",
+        " ".repeat(xml::MAX_FILE_BYTES)
+    );
     let h = host("", &[(r"C:\inetpub\wwwroot\web.config", &big)]);
     assert_eq!(h.file_errors()[0].kind, FileErrorKind::TooLarge);
     assert_eq!(h.sites().len(), 1);

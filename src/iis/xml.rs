@@ -395,7 +395,8 @@ fn convert(
             line: aline,
         });
     }
-    let mut children = Vec::new();
+    let n_children = node.children().filter(|c| c.is_element()).count();
+    let mut children = Vec::with_capacity(n_children);
     for c in node.children().filter(|c| c.is_element()) {
         children.push(convert(c, lines, depth + 1, secrets)?);
     }

@@ -274,7 +274,9 @@ pub(crate) fn extract(
         match &*child.name {
             "configSections" => {}
             "location" => {
-                let raw: Box<str> = child.attr_ci("path").map_or("".into(), |a| a.value.clone());
+                let raw: Box<str> = child
+                    .attr_ci("path")
+                    .map_or("".into(), |a| Box::from(&*a.value));
                 let (lp, _) = normalize_location_path(&raw);
                 let om = child
                     .attr_ci("overrideMode")

@@ -575,7 +575,7 @@ fn make_item(el: &XmlElement, cs: Option<&'static CollectionSchema>, ctx: &Ctx<'
         }
         attributes.push(Attribute {
             name: a.name.clone(),
-            value: Value::new(String::from(&*a.value), Origin::file(ctx.path, a.line)),
+            value: Value::new(a.value.clone(), Origin::file(ctx.path, a.line)),
         });
     }
     if let Some(cs) = cs {
@@ -655,7 +655,7 @@ fn apply(
             None => set_attr(
                 &mut acc.attributes,
                 &a.name,
-                Value::new(String::from(&*a.value), Origin::file(ctx.path, a.line)),
+                Value::new(a.value.clone(), Origin::file(ctx.path, a.line)),
             ),
         }
     }

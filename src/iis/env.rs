@@ -1,11 +1,11 @@
 //! `%VAR%` expansion from the host facts (`host.env`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Environment variables of one host (names compared case-insensitively).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Env {
-    vars: HashMap<String, String>,
+    vars: Vec<(String, String)>,
 }
 
 /// Fallbacks used when the host facts lack a variable (reported as an assumption).
@@ -18,10 +18,7 @@ const FALLBACKS: &[(&str, &str)] = &[
 impl Env {
     pub fn new(env: &BTreeMap<String, String>) -> Self {
         Env {
-            vars: env
-                .iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-                .collect(),
+            vars: env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         }
     }
 
@@ -40,10 +37,16 @@ impl Env {
             match after.find('%') {
                 Some(end) if end > 0 => {
                     let name = &after[..end];
-                    let key = name.to_ascii_lowercase();
-                    if let Some(v) = self.vars.get(&key) {
+                    let found = self
+                        .vars
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| v);
+                    if let Some(v) = found {
                         out.push_str(v);
-                    } else if let Some((_, fb)) = FALLBACKS.iter().find(|(k, _)| *k == key) {
+                    } else if let Some((_, fb)) =
+                        FALLBACKS.iter().find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    {
                         out.push_str(fb);
                         notes.push(format!("%{name}% not in the host facts; assumed \"{fb}\""));
                     } else {

@@ -52,6 +52,18 @@ pub(crate) struct SectionDecl {
     pub origin: Origin,
 }
 
+/// Everything the merge needs to know about one section, resolved once.
+#[derive(Debug, Clone)]
+pub(crate) struct SectionInfo {
+    /// Canonical name (schema spelling when known).
+    pub name: String,
+    pub schema: Option<&'static schema::SectionSchema>,
+    pub override_mode_default: OverrideMode,
+    pub override_origin: Origin,
+    pub allow_definition: AllowDefinition,
+    pub allow_location: bool,
+}
+
 /// Section names, ids, groups and declarations for one host.
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
@@ -59,6 +71,8 @@ pub(crate) struct Registry {
     pub decls: HashMap<String, SectionDecl>,
     ids: HashMap<String, u32>,
     names: Vec<String>,
+    /// `infos[id]`, filled by [`Registry::finalize`].
+    infos: Vec<SectionInfo>,
 }
 
 impl Registry {
@@ -149,6 +163,34 @@ impl Registry {
         }
     }
 
+    /// Resolves [`SectionInfo`] for every interned section (call after extraction).
+    pub fn finalize(&mut self) {
+        self.infos = self.names.iter().map(|n| self.make_info(n)).collect();
+    }
+
+    /// Section info for `name`: cached when the section occurs in some file.
+    pub fn info(&self, name: &str) -> (Option<u32>, std::borrow::Cow<'_, SectionInfo>) {
+        let id = self.id(name);
+        match id.and_then(|i| self.infos.get(i as usize)) {
+            Some(info) => (id, std::borrow::Cow::Borrowed(info)),
+            None => (id, std::borrow::Cow::Owned(self.make_info(name))),
+        }
+    }
+
+    fn make_info(&self, name: &str) -> SectionInfo {
+        let sch = schema::section(name);
+        let canonical = sch.map_or_else(|| name.to_string(), |s| s.name.to_string());
+        let (m, o) = self.override_mode_default(&canonical);
+        SectionInfo {
+            allow_definition: self.allow_definition(&canonical),
+            allow_location: self.allow_location(&canonical),
+            name: canonical,
+            schema: sch,
+            override_mode_default: m,
+            override_origin: o,
+        }
+    }
+
     /// `overrideModeDefault` for a section: declaration, then the built-in table, then Allow.
     pub fn override_mode_default(&self, section: &str) -> (OverrideMode, Origin) {
         if let Some(d) = self.decls.get(section) {
@@ -232,7 +274,9 @@ pub(crate) fn extract(
         match &*child.name {
             "configSections" => {}
             "location" => {
-                let raw: Box<str> = child.attr_ci("path").map_or("".into(), |a| a.value.clone());
+                let raw: Box<str> = child
+                    .attr_ci("path")
+                    .map_or("".into(), |a| Box::from(&*a.value));
                 let (lp, _) = normalize_location_path(&raw);
                 let om = child
                     .attr_ci("overrideMode")

@@ -163,13 +163,9 @@ fn gather(h: &HostConfig, t: &Target, sid: u32) -> Vec<Cand> {
 
 /// Computes the effective section `section` at target `t`.
 pub(crate) fn compute(h: &HostConfig, t: &Target, section: &str) -> Effective {
-    let sch = schema::section(section);
-    let sid = h.registry.id(section);
-    let name: String = match (sch, sid) {
-        (Some(s), _) => s.name.to_string(),
-        (None, Some(id)) => h.registry.name(id).to_string(),
-        (None, None) => section.to_string(),
-    };
+    let (sid, info) = h.registry.info(section);
+    let sch = info.schema;
+    let name = info.name.clone();
     let root_schema = sch.map(|s| &s.root);
     let root_name: Text = match root_schema {
         Some(r) => Cow::Borrowed(r.name),
@@ -178,9 +174,9 @@ pub(crate) fn compute(h: &HostConfig, t: &Target, section: &str) -> Effective {
     let mut root = EffectiveElement::with_schema(root_name, root_schema);
     let mut ignored = Vec::new();
     let mut issues = Vec::new();
-    let (default_mode, default_origin) = h.registry.override_mode_default(&name);
-    let allow_def = h.registry.allow_definition(&name);
-    let allow_location = h.registry.allow_location(&name);
+    let (default_mode, default_origin) = (info.override_mode_default, info.override_origin.clone());
+    let allow_def = info.allow_definition;
+    let allow_location = info.allow_location;
     let mut marks: Vec<ModeMark> = Vec::new();
 
     let cands = sid.map(|sid| gather(h, t, sid)).unwrap_or_default();
@@ -579,7 +575,7 @@ fn make_item(el: &XmlElement, cs: Option<&'static CollectionSchema>, ctx: &Ctx<'
         }
         attributes.push(Attribute {
             name: a.name.clone(),
-            value: Value::new(String::from(&*a.value), Origin::file(ctx.path, a.line)),
+            value: Value::new(a.value.clone(), Origin::file(ctx.path, a.line)),
         });
     }
     if let Some(cs) = cs {
@@ -659,7 +655,7 @@ fn apply(
             None => set_attr(
                 &mut acc.attributes,
                 &a.name,
-                Value::new(String::from(&*a.value), Origin::file(ctx.path, a.line)),
+                Value::new(a.value.clone(), Origin::file(ctx.path, a.line)),
             ),
         }
     }

@@ -361,6 +361,7 @@ impl HostConfig {
             files.push(FileEntry { path, role, index });
         }
 
+        registry.finalize();
         let mut host = HostConfig {
             host: s.host.name.clone(),
             files,

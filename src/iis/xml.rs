@@ -112,6 +112,67 @@ fn intern(n: &str) -> Name {
     )
 }
 
+/// Common attribute values are shared statics too.
+fn intern_value(v: &str) -> Name {
+    macro_rules! known {
+        ($($s:literal),* $(,)?) => {
+            match v {
+                $($s => Name::Borrowed($s),)*
+                _ => Name::Owned(v.to_string()),
+            }
+        };
+    }
+    known!(
+        "",
+        "true",
+        "false",
+        "True",
+        "False",
+        "/",
+        "*",
+        "?",
+        "0",
+        "1",
+        "2",
+        "http",
+        "https",
+        "Allow",
+        "Deny",
+        "v4.0",
+        "v2.0",
+        "Integrated",
+        "Classic",
+        "ApplicationPoolIdentity",
+        "SpecificUser",
+        "NetworkService",
+        "LocalSystem",
+        "LocalService",
+        "W3C",
+        "Daily",
+        "Negotiate",
+        "NTLM",
+        "IUSR",
+        "Unauthorized",
+        "Forbidden",
+        "None",
+        "Ssl",
+        "GET",
+        "POST",
+        "File",
+        "Either",
+        "Script",
+        "Read",
+        "Unspecified",
+        "Detailed",
+        "DetailedLocalOnly",
+        "Custom",
+        "DefaultAppPool",
+        "ClearText",
+        "Windows",
+        "Forms",
+    )
+}
+
 /// One element of a parsed file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct XmlElement {
@@ -125,7 +186,7 @@ pub(crate) struct XmlElement {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct XmlAttr {
     pub name: Name,
-    pub value: Box<str>,
+    pub value: Name,
     pub line: u32,
 }
 
@@ -361,17 +422,17 @@ fn convert(
         let aname = a.name();
         let aline = lines.line(a.range().start);
         let raw = a.value();
-        let value: Box<str> = if aname.eq_ignore_ascii_case("password") {
+        let value: Name = if aname.eq_ignore_ascii_case("password") {
             match classify_secret(raw) {
-                SecretForm::Empty => "".into(),
-                SecretForm::Encrypted(provider) => format!("[enc:{provider}:…:enc]").into(),
+                SecretForm::Empty => Name::Borrowed(""),
+                SecretForm::Encrypted(provider) => Name::Owned(format!("[enc:{provider}:…:enc]")),
                 SecretForm::Plaintext => {
                     secrets.push(FoundSecret {
                         line: aline,
                         element_path: element_path(node),
                         attribute: aname.to_string(),
                     });
-                    PLAINTEXT_MARK.into()
+                    Name::Borrowed(PLAINTEXT_MARK)
                 }
             }
         } else if aname.eq_ignore_ascii_case("connectionString") {
@@ -382,12 +443,12 @@ fn convert(
                         element_path: element_path(node),
                         attribute: aname.to_string(),
                     });
-                    redacted.into()
+                    Name::Owned(redacted)
                 }
-                None => raw.into(),
+                None => intern_value(raw),
             }
         } else {
-            raw.into()
+            intern_value(raw)
         };
         attrs.push(XmlAttr {
             name: intern(aname),
@@ -395,7 +456,8 @@ fn convert(
             line: aline,
         });
     }
-    let mut children = Vec::new();
+    let n_children = node.children().filter(|c| c.is_element()).count();
+    let mut children = Vec::with_capacity(n_children);
     for c in node.children().filter(|c| c.is_element()) {
         children.push(convert(c, lines, depth + 1, secrets)?);
     }

@@ -804,6 +804,12 @@ impl HostConfig {
             .iter()
             .any(|m| m.name.eq_ignore_ascii_case(module));
         let modules = self.effective(site, url_path, sections::MODULES);
+        // A real applicationHost.config always lists `<modules>`; a partial one (a support
+        // engineer's excerpt, a fixture) may not. Then an installed module counts as enabled
+        // rather than making every method look unusable.
+        if installed && !modules.is_defined() {
+            return ModuleState::Enabled;
+        }
         let listed = modules.collection().iter().find(|i| {
             i.value("name")
                 .is_some_and(|n| n.eq_ignore_ascii_case(module))

@@ -52,9 +52,8 @@ pub fn data_drive_child(extra: Option<&str>) -> String {
 /// connect-as account (if any) modify.
 pub fn unc(account: Option<&str>, domain: bool) -> String {
     let group = if domain { "DU" } else { "SY" };
-    let mut s = format!(
-        "O:BAG:{group}D:AI(A;OICIID;FA;;;BA)(A;OICIID;FA;;;SY)(A;OICIID;0x1200a9;;;AU)"
-    );
+    let mut s =
+        format!("O:BAG:{group}D:AI(A;OICIID;FA;;;BA)(A;OICIID;FA;;;SY)(A;OICIID;0x1200a9;;;AU)");
     if let Some(a) = account {
         s.push_str(&ace("A", "OICIID", "0x1301bf", a));
     }

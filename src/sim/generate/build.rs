@@ -137,38 +137,137 @@ const OSES: &[(OsInfo, u32)] = &[
 ];
 
 const PUBLIC_NAMES: &[&str] = &[
-    "Shop", "Careers", "Blog", "Support", "Status", "Newsroom", "Investor", "Catalog", "Downloads",
-    "Booking", "Tickets", "Events", "Community", "Partners", "Marketing", "Store", "Travel",
-    "Dealer", "Supplier", "Learning", "Survey", "Forms", "Media", "Brand", "Promo", "Rewards",
-    "Library", "Museum", "Visit", "Jobs",
+    "Shop",
+    "Careers",
+    "Blog",
+    "Support",
+    "Status",
+    "Newsroom",
+    "Investor",
+    "Catalog",
+    "Downloads",
+    "Booking",
+    "Tickets",
+    "Events",
+    "Community",
+    "Partners",
+    "Marketing",
+    "Store",
+    "Travel",
+    "Dealer",
+    "Supplier",
+    "Learning",
+    "Survey",
+    "Forms",
+    "Media",
+    "Brand",
+    "Promo",
+    "Rewards",
+    "Library",
+    "Museum",
+    "Visit",
+    "Jobs",
 ];
 const INTRANET_NAMES: &[&str] = &[
-    "Intranet", "HR", "Wiki", "Timesheets", "Helpdesk", "Procurement", "Expenses", "Payroll",
-    "Facilities", "Dashboard", "Inventory", "Portal", "Benefits", "Onboarding", "Assets",
-    "Contracts", "Policies", "Training", "Reporting", "Planning",
+    "Intranet",
+    "HR",
+    "Wiki",
+    "Timesheets",
+    "Helpdesk",
+    "Procurement",
+    "Expenses",
+    "Payroll",
+    "Facilities",
+    "Dashboard",
+    "Inventory",
+    "Portal",
+    "Benefits",
+    "Onboarding",
+    "Assets",
+    "Contracts",
+    "Policies",
+    "Training",
+    "Reporting",
+    "Planning",
 ];
 const API_NAMES: &[&str] = &[
-    "Api", "Orders", "Tracking", "Payments", "Quotes", "Search", "Gateway", "Identity",
-    "Notifications", "Pricing", "Shipping", "Billing",
+    "Api",
+    "Orders",
+    "Tracking",
+    "Payments",
+    "Quotes",
+    "Search",
+    "Gateway",
+    "Identity",
+    "Notifications",
+    "Pricing",
+    "Shipping",
+    "Billing",
 ];
 const STATIC_NAMES: &[&str] = &["Static", "Cdn", "Images", "Docs", "Archive", "Help"];
-const LEGACY_NAMES: &[&str] = &["Legacy", "ClassicAsp", "OldPortal", "Extranet", "Claims", "Crm"];
+const LEGACY_NAMES: &[&str] = &[
+    "Legacy",
+    "ClassicAsp",
+    "OldPortal",
+    "Extranet",
+    "Claims",
+    "Crm",
+];
 const PLANT_SITE_NAMES: &[&str] = &[
-    "Reports", "Partners2", "Vendor", "Kiosk", "Lab", "Finance", "Sales", "Ops", "Fleet",
-    "Quality", "Research", "Warehouse", "Logistics", "Legal", "Compliance", "Audit", "Tenders",
-    "Dealers", "Members", "Alumni",
+    "Reports",
+    "Partners2",
+    "Vendor",
+    "Kiosk",
+    "Lab",
+    "Finance",
+    "Sales",
+    "Ops",
+    "Fleet",
+    "Quality",
+    "Research",
+    "Warehouse",
+    "Logistics",
+    "Legal",
+    "Compliance",
+    "Audit",
+    "Tenders",
+    "Dealers",
+    "Members",
+    "Alumni",
 ];
 const CHILD_APP_NAMES: &[&str] = &[
     "api", "admin", "account", "services", "mobile", "v2", "checkout", "help", "auth", "hooks",
     "export", "search", "cms", "forum",
 ];
 const PLANT_APP_NAMES: &[&str] = &[
-    "reports", "legacy", "finance", "backoffice", "partner", "upload", "tools", "staff",
-    "archive", "billing", "secure", "internal", "crm", "survey", "orders", "docs", "beta",
+    "reports",
+    "legacy",
+    "finance",
+    "backoffice",
+    "partner",
+    "upload",
+    "tools",
+    "staff",
+    "archive",
+    "billing",
+    "secure",
+    "internal",
+    "crm",
+    "survey",
+    "orders",
+    "docs",
+    "beta",
     "members",
 ];
 const SHARE_NAMES: &[&str] = &[
-    "content", "files", "shared", "documents", "media", "downloads", "assets", "pdf",
+    "content",
+    "files",
+    "shared",
+    "documents",
+    "media",
+    "downloads",
+    "assets",
+    "pdf",
 ];
 
 /// Win32 codes of planted 401.1 evidence.
@@ -209,11 +308,7 @@ impl Builder {
                 rng.random_range(1_000_000_000u32..4_000_000_000),
                 rng.random_range(100_000_000u32..4_000_000_000)
             );
-            (
-                format!("{lower}.dmz.contoso.com"),
-                name.clone(),
-                machine,
-            )
+            (format!("{lower}.dmz.contoso.com"), name.clone(), machine)
         } else {
             (
                 format!("{lower}.contoso.local"),
@@ -595,7 +690,9 @@ impl Builder {
 
     fn site_root_path(&mut self, name: &str) -> String {
         let s = slug(name);
-        match weighted(&mut self.rng, &[0u8, 1, 2, 3], |i| [45, 25, 15, 15][*i as usize]) {
+        match weighted(&mut self.rng, &[0u8, 1, 2, 3], |i| {
+            [45, 25, 15, 15][*i as usize]
+        }) {
             0 => format!("D:\\Sites\\{name}"),
             1 => format!("%SystemDrive%\\inetpub\\{s}"),
             2 => format!("E:\\Web\\{s}\\wwwroot"),
@@ -725,7 +822,10 @@ impl Builder {
             );
         }
         if lower.starts_with("\\\\") {
-            return (acl::OWNER_BA.to_string(), acl::unc(None, self.h.domain_joined));
+            return (
+                acl::OWNER_BA.to_string(),
+                acl::unc(None, self.h.domain_joined),
+            );
         }
         if lower.starts_with("d:\\sites\\") && self.chance(0.6) {
             let mut aces = vec![
@@ -734,7 +834,11 @@ impl Builder {
                 acl::ace("A", "OICI", "0x1200a9", "BU"),
             ];
             if let Some(g) = grant {
-                let mask = if self.chance(0.3) { "0x1301bf" } else { "0x1200a9" };
+                let mask = if self.chance(0.3) {
+                    "0x1301bf"
+                } else {
+                    "0x1200a9"
+                };
                 aces.push(acl::ace("A", "OICI", mask, &g));
             }
             if self.h.domain_joined && self.chance(0.3) {
@@ -816,7 +920,8 @@ impl Builder {
         self.h.handlers_in_location = self.chance(0.8);
         self.h.site_defaults_flags = self.chance(0.25);
         if self.chance(0.2) {
-            self.h.site_defaults_log_dir = Some(self.pick(&["D:\\IISLogs", "E:\\Logs\\IIS"]).into());
+            self.h.site_defaults_log_dir =
+                Some(self.pick(&["D:\\IISLogs", "E:\\Logs\\IIS"]).into());
         }
         self.h.root_web_config = self.h.feat.aspnet && self.chance(0.9);
 
@@ -925,7 +1030,8 @@ impl Builder {
         self.h.sites[si].log = match r {
             0..=69 => SiteLog::Inherit,
             70..=89 => SiteLog::Directory(
-                self.pick(&["D:\\Logs\\IIS", "E:\\IISLogs", "D:\\LogFiles"]).to_string(),
+                self.pick(&["D:\\Logs\\IIS", "E:\\IISLogs", "D:\\LogFiles"])
+                    .to_string(),
             ),
             _ => SiteLog::Flags(
                 "Date, Time, ClientIP, UserName, SiteName, ComputerName, ServerIP, Method, \
@@ -951,7 +1057,13 @@ impl Builder {
         if self.chance(0.2) {
             bindings.push(Builder::http(&format!("www.{host}")));
         }
-        let si = self.push_site(name, SiteKind::Public, bindings, root.clone(), Some(pool.clone()));
+        let si = self.push_site(
+            name,
+            SiteKind::Public,
+            bindings,
+            root.clone(),
+            Some(pool.clone()),
+        );
         self.h.sites[si].plain = true;
         self.set_clean_acl(&root, Some(&pool));
         if self.chance(0.7) {
@@ -1013,7 +1125,13 @@ impl Builder {
                 ssl_flags: None,
             });
         }
-        let si = self.push_site(name, SiteKind::Intranet, bindings, root.clone(), Some(pool.clone()));
+        let si = self.push_site(
+            name,
+            SiteKind::Intranet,
+            bindings,
+            root.clone(),
+            Some(pool.clone()),
+        );
         self.set_clean_acl(&root, Some(&pool));
         let providers = match self.rng.random_range(0..100) {
             0..=69 => None,
@@ -1038,27 +1156,27 @@ impl Builder {
         let dir = expand(&root);
         if self.chance(0.5) {
             let wc = self.h.web_config_mut(si, "/", &dir);
-            wc.system_web.push(El::new("authentication").a("mode", "Windows"));
-            wc.system_web.push(
-                El::new("authorization").k(El::new("deny").a("users", "?")),
-            );
+            wc.system_web
+                .push(El::new("authentication").a("mode", "Windows"));
+            wc.system_web
+                .push(El::new("authorization").k(El::new("deny").a("users", "?")));
         }
         if self.h.feat.url_auth && self.chance(0.25) {
             let wc = self.h.web_config_mut(si, "/", &dir);
-            wc.web_server.push(
-                El::new("security").k(
-                    El::new("authorization")
-                        .k(El::new("add").a("accessType", "Deny").a("users", "?")),
-                ),
-            );
+            wc.web_server.push(El::new("security").k(
+                El::new("authorization").k(El::new("add").a("accessType", "Deny").a("users", "?")),
+            ));
         }
         if in_web_config || self.chance(0.4) {
             // The web.config exists (auth lives there, or the app ships one).
             let aspnet = self.h.feat.aspnet;
             let wc = self.h.web_config_mut(si, "/", &dir);
             if wc.system_web.is_empty() && aspnet {
-                wc.system_web
-                    .push(El::new("compilation").a("debug", "false").a("targetFramework", "4.8"));
+                wc.system_web.push(
+                    El::new("compilation")
+                        .a("debug", "false")
+                        .a("targetFramework", "4.8"),
+                );
             }
         }
         let n_apps = self.rng.random_range(0..=2);
@@ -1079,10 +1197,21 @@ impl Builder {
         if self.chance(0.5) {
             bindings.push(Builder::http(&host));
         }
-        let si = self.push_site(name, SiteKind::Api, bindings, root.clone(), Some(pool.clone()));
+        let si = self.push_site(
+            name,
+            SiteKind::Api,
+            bindings,
+            root.clone(),
+            Some(pool.clone()),
+        );
         self.set_clean_acl(&root, Some(&pool));
         if self.h.feat.ip && self.chance(0.5) {
-            let action = self.pick(&[None, Some("Forbidden"), Some("NotFound"), Some("AbortRequest")]);
+            let action = self.pick(&[
+                None,
+                Some("Forbidden"),
+                Some("NotFound"),
+                Some("AbortRequest"),
+            ]);
             let mut el = El::new("ipSecurity");
             if let Some(a) = action {
                 el = el.a("denyAction", a);
@@ -1093,7 +1222,9 @@ impl Builder {
                     .a("ipAddress", "10.0.0.0")
                     .a("subnetMask", "255.0.0.0")
                     .a("allowed", "true"))
-                .k(El::new("add").a("ipAddress", "127.0.0.1").a("allowed", "true"));
+                .k(El::new("add")
+                    .a("ipAddress", "127.0.0.1")
+                    .a("allowed", "true"));
             self.h.sites[si].loc_mut("/").security.push(el);
         }
         if self.h.feat.ip && self.chance(0.3) {
@@ -1129,20 +1260,25 @@ impl Builder {
         let root = self.site_root_path(&name);
         let host = self.public_host(&s);
         let bindings = vec![Builder::http(&host), Builder::https(&host, true)];
-        let si = self.push_site(name, SiteKind::Static, bindings, root.clone(), Some(pool_name.clone()));
+        let si = self.push_site(
+            name,
+            SiteKind::Static,
+            bindings,
+            root.clone(),
+            Some(pool_name.clone()),
+        );
         self.h.sites[si].plain = true;
         self.set_clean_acl(&root, Some(&pool_name));
         if self.chance(0.6) {
             let dir = expand(&root);
             let wc = self.h.web_config_mut(si, "/", &dir);
             wc.web_server.push(
-                El::new("staticContent").k(
-                    El::new("clientCache")
-                        .a("cacheControlMode", "UseMaxAge")
-                        .a("cacheControlMaxAge", "7.00:00:00"),
-                ),
+                El::new("staticContent").k(El::new("clientCache")
+                    .a("cacheControlMode", "UseMaxAge")
+                    .a("cacheControlMaxAge", "7.00:00:00")),
             );
-            wc.web_server.push(El::new("directoryBrowse").a("enabled", "false"));
+            wc.web_server
+                .push(El::new("directoryBrowse").a("enabled", "false"));
         }
         self.site_log(si);
         si
@@ -1257,7 +1393,11 @@ impl Builder {
         let sddl = acl::unc(Some(&user_sid), self.h.domain_joined);
         self.h.set_folder(&expand(&physical), acl::OWNER_BA, sddl);
         let no_sub = physical.starts_with("\\\\") && self.chance(0.5);
-        let logon = if self.chance(0.2) { Some("Network") } else { None };
+        let logon = if self.chance(0.2) {
+            Some("Network")
+        } else {
+            None
+        };
         self.h.sites[si].apps[0].vdirs.push(Vdir {
             path: format!("/{name}"),
             physical,
@@ -1269,7 +1409,12 @@ impl Builder {
     }
 
     fn clean_dynip(&mut self) -> El {
-        let action = self.pick(&[None, Some("Forbidden"), Some("AbortRequest"), Some("NotFound")]);
+        let action = self.pick(&[
+            None,
+            Some("Forbidden"),
+            Some("AbortRequest"),
+            Some("NotFound"),
+        ]);
         let mut el = El::new("dynamicIpSecurity");
         if let Some(a) = action {
             el = el.a("denyAction", a);
@@ -1308,11 +1453,9 @@ impl Builder {
             0..=3 => {
                 let docs = ["index.html", "default.aspx"];
                 web_server.push(
-                    El::new("defaultDocument").k(
-                        El::new("files")
-                            .k(El::new("clear"))
-                            .ks(docs.iter().map(|d| El::new("add").a("value", *d))),
-                    ),
+                    El::new("defaultDocument").k(El::new("files")
+                        .k(El::new("clear"))
+                        .ks(docs.iter().map(|d| El::new("add").a("value", *d)))),
                 );
                 self.h.sites[si].root_docs = docs.iter().map(|s| s.to_string()).collect();
             }
@@ -1350,35 +1493,30 @@ impl Builder {
         }
         if self.chance(0.2) {
             web_server.push(
-                El::new("httpProtocol").k(
-                    El::new("customHeaders").k(El::new("remove").a("name", "X-Powered-By")),
-                ),
+                El::new("httpProtocol")
+                    .k(El::new("customHeaders").k(El::new("remove").a("name", "X-Powered-By"))),
             );
         }
         if self.h.feat.rewrite && self.chance(0.3) {
             web_server.push(
-                El::new("rewrite").k(
-                    El::new("rules").k(
-                        El::new("rule")
-                            .a("name", "Redirect to HTTPS")
-                            .a("stopProcessing", "true")
-                            .k(El::new("match").a("url", "(.*)"))
-                            .k(El::new("conditions").k(
-                                El::new("add").a("input", "{HTTPS}").a("pattern", "^OFF$"),
-                            ))
-                            .k(El::new("action")
-                                .a("type", "Redirect")
-                                .a("url", "https://{HTTP_HOST}/{R:1}")
-                                .a("redirectType", "Permanent")),
-                    ),
-                ),
+                El::new("rewrite").k(El::new("rules").k(El::new("rule")
+                    .a("name", "Redirect to HTTPS")
+                    .a("stopProcessing", "true")
+                    .k(El::new("match").a("url", "(.*)"))
+                    .k(El::new("conditions")
+                        .k(El::new("add").a("input", "{HTTPS}").a("pattern", "^OFF$")))
+                    .k(El::new("action")
+                        .a("type", "Redirect")
+                        .a("url", "https://{HTTP_HOST}/{R:1}")
+                        .a("redirectType", "Permanent")))),
             );
         }
         if self.chance(0.1) {
             web_server.push(El::new("directoryBrowse").a("enabled", "false"));
         }
         if aspnet && self.chance(0.1) {
-            web_server.push(El::new("validation").a("validateIntegratedModeConfiguration", "false"));
+            web_server
+                .push(El::new("validation").a("validateIntegratedModeConfiguration", "false"));
         }
         let mut top = Vec::new();
         if aspnet && self.h.domain_joined && self.chance(0.3) {
@@ -1409,7 +1547,9 @@ impl Builder {
     /// Forms authentication at an application root (clean: requireSSL true).
     fn forms_web_config(&mut self, si: usize, path: &str, clean: bool) {
         let dir = expand(&self.physical_of(si, path));
-        let mut forms = El::new("forms").a("loginUrl", "~/Account/Login").a("timeout", "2880");
+        let mut forms = El::new("forms")
+            .a("loginUrl", "~/Account/Login")
+            .a("timeout", "2880");
         if clean {
             forms = forms
                 .a("requireSSL", "true")
@@ -1449,23 +1589,19 @@ impl Builder {
         let wc = self.h.web_config_mut(si, &format!("/{name}"), &dir);
         if handlers_ok {
             wc.web_server.push(
-                El::new("handlers").k(El::new("clear")).k(
-                    El::new("add")
-                        .a("name", "StaticFile")
-                        .a("path", "*")
-                        .a("verb", "*")
-                        .a("modules", "StaticFileModule")
-                        .a("resourceType", "File")
-                        .a("requireAccess", "Read"),
-                ),
+                El::new("handlers").k(El::new("clear")).k(El::new("add")
+                    .a("name", "StaticFile")
+                    .a("path", "*")
+                    .a("verb", "*")
+                    .a("modules", "StaticFileModule")
+                    .a("resourceType", "File")
+                    .a("requireAccess", "Read")),
             );
         } else {
             wc.web_server.push(
-                El::new("staticContent").k(
-                    El::new("clientCache")
-                        .a("cacheControlMode", "UseMaxAge")
-                        .a("cacheControlMaxAge", "30.00:00:00"),
-                ),
+                El::new("staticContent").k(El::new("clientCache")
+                    .a("cacheControlMode", "UseMaxAge")
+                    .a("cacheControlMaxAge", "30.00:00:00")),
             );
         }
     }
@@ -1493,7 +1629,13 @@ impl Builder {
         if self.chance(0.5) {
             bindings.push(Builder::https(&host, true));
         }
-        let si = self.push_site(name, SiteKind::Plant, bindings, root.clone(), Some(pool.clone()));
+        let si = self.push_site(
+            name,
+            SiteKind::Plant,
+            bindings,
+            root.clone(),
+            Some(pool.clone()),
+        );
         self.set_clean_acl(&root, Some(&pool));
         si
     }
@@ -1512,7 +1654,13 @@ impl Builder {
         let root = self.site_root_path(&name);
         let host = self.public_host(&s);
         let bindings = vec![Builder::http(&host), Builder::https(&host, true)];
-        let si = self.push_site(name, SiteKind::Public, bindings, root.clone(), Some(pool.clone()));
+        let si = self.push_site(
+            name,
+            SiteKind::Public,
+            bindings,
+            root.clone(),
+            Some(pool.clone()),
+        );
         self.h.sites[si].plain = true;
         self.set_clean_acl(&root, Some(&pool));
         self.site_log(si);
@@ -1691,11 +1839,17 @@ impl Builder {
             "H005" => {
                 let (si, url) = self.plant_scope(0.3, None);
                 if self.chance(0.7) {
-                    self.web_config_el(si, &url, false, El::new("httpErrors").a("errorMode", "Detailed"));
-                } else {
-                    self.h.sites[si].loc_mut(&url).web_server.push(
+                    self.web_config_el(
+                        si,
+                        &url,
+                        false,
                         El::new("httpErrors").a("errorMode", "Detailed"),
                     );
+                } else {
+                    self.h.sites[si]
+                        .loc_mut(&url)
+                        .web_server
+                        .push(El::new("httpErrors").a("errorMode", "Detailed"));
                 }
                 self.h.answer(Some(si), Some(&url), "H005");
             }
@@ -1734,7 +1888,12 @@ impl Builder {
         let _ = self.can_use(Method::Windows);
         for si in 0..self.h.sites.len() {
             let eff = self.h.effective_auth(si, "/");
-            if eff.windows && eff.providers.iter().any(|p| *p == "NTLM" || *p == "Negotiate") {
+            if eff.windows
+                && eff
+                    .providers
+                    .iter()
+                    .any(|p| *p == "NTLM" || *p == "Negotiate")
+            {
                 return si;
             }
         }
@@ -1851,7 +2010,10 @@ impl Builder {
         let (si, url) = self.plant_scope(0.25, None);
         let with_windows = self.chance(0.4) && self.h.feat.windows;
         let rules = if self.chance(0.6) {
-            El::new("remove").a("users", "*").a("roles", "").a("verbs", "")
+            El::new("remove")
+                .a("users", "*")
+                .a("roles", "")
+                .a("verbs", "")
         } else {
             El::new("clear")
         };
@@ -1878,7 +2040,10 @@ impl Builder {
         } else {
             let role = format!("{}\\Staff", self.h.account_prefix);
             El::new("authorization")
-                .k(El::new("remove").a("users", "*").a("roles", "").a("verbs", ""))
+                .k(El::new("remove")
+                    .a("users", "*")
+                    .a("roles", "")
+                    .a("verbs", ""))
                 .k(El::new("add").a("accessType", "Allow").a("roles", role))
         };
         if self.chance(0.6) {
@@ -1893,7 +2058,12 @@ impl Builder {
     fn plant_u206(&mut self) {
         let (si, url) = self.plant_scope(0.3, None);
         if self.chance(0.5) {
-            self.web_config_el(si, &url, true, El::new("authentication").a("mode", "Windows"));
+            self.web_config_el(
+                si,
+                &url,
+                true,
+                El::new("authentication").a("mode", "Windows"),
+            );
         }
         let mut authz = El::new("authorization").k(El::new("deny").a("users", "?"));
         if self.chance(0.5) {
@@ -1949,7 +2119,8 @@ impl Builder {
             aces.push(acl::ace("A", "OICI", "0x1301bf", &d));
         }
         let folder = self.folder_of(si, &url);
-        self.h.set_folder(&folder, acl::OWNER_BA, acl::protected(&aces));
+        self.h
+            .set_folder(&folder, acl::OWNER_BA, acl::protected(&aces));
         self.log_count(si, 401, 3, 5);
         self.h.answer(Some(si), Some(&url), "U301");
     }
@@ -1963,7 +2134,8 @@ impl Builder {
             acl::ace("A", "OICI", "0x1200a9", sid::IUSR),
         ];
         let folder = self.folder_of(si, &url);
-        self.h.set_folder(&folder, acl::OWNER_BA, acl::protected(&aces));
+        self.h
+            .set_folder(&folder, acl::OWNER_BA, acl::protected(&aces));
         self.log_count(si, 401, 3, 5);
         self.h.answer(Some(si), Some(&url), "U302");
     }
@@ -1980,7 +2152,8 @@ impl Builder {
             acl::ace("A", "OICI", "0x1200a9", &pool_sid),
         ];
         let folder = self.folder_of(si, &url);
-        self.h.set_folder(&folder, acl::OWNER_BA, acl::protected(&aces));
+        self.h
+            .set_folder(&folder, acl::OWNER_BA, acl::protected(&aces));
         self.log_count(si, 401, 3, 5);
         self.h.answer(Some(si), Some(&url), "U303");
         self.h.answer(Some(si), Some(&url), "U106");
@@ -2046,7 +2219,8 @@ impl Builder {
             acl::ace("A", "OICIID", "FA", "SY"),
             acl::ace("A", "OICIID", "0x1301bf", &other_sid),
         ];
-        self.h.set_folder(&folder, acl::OWNER_BA, acl::inherited(&aces));
+        self.h
+            .set_folder(&folder, acl::OWNER_BA, acl::inherited(&aces));
         let method = self.challenge_method();
         let loc = self.h.sites[si].loc_mut(url);
         loc.auth.anon = Some(false);
@@ -2093,7 +2267,8 @@ impl Builder {
             aces.push(acl::ace("A", "OICI", "0x1200a9", sid::IUSR));
         }
         let folder = self.folder_of(si, &url);
-        self.h.set_folder(&folder, acl::OWNER_BA, acl::protected(&aces));
+        self.h
+            .set_folder(&folder, acl::OWNER_BA, acl::protected(&aces));
         self.log_count(si, 401, 3, 5);
         self.h.answer(Some(si), Some(&url), "U305");
     }
@@ -2117,7 +2292,8 @@ impl Builder {
             acl::ace("A", "OICI", "0x1200a9", "BU"),
         ];
         let folder = self.folder_of(si, &url);
-        self.h.set_folder(&folder, acl::OWNER_BA, acl::protected(&aces));
+        self.h
+            .set_folder(&folder, acl::OWNER_BA, acl::protected(&aces));
         self.log_count(si, 401, 3, 5);
         self.h.answer(Some(si), Some(&url), "U306");
     }
@@ -2133,7 +2309,8 @@ impl Builder {
             acl::ace("A", "OICI", "0x1200a9", &pool_sid),
         ];
         let folder = self.folder_of(si, &url);
-        self.h.set_folder(&folder, acl::OWNER_BA, acl::protected(&aces));
+        self.h
+            .set_folder(&folder, acl::OWNER_BA, acl::protected(&aces));
         self.log_count(si, 401, 3, 5);
         self.h.answer(Some(si), Some(&url), "U307");
         self.h.answer(Some(si), Some(&url), "U301");
@@ -2145,7 +2322,8 @@ impl Builder {
         // The pool was renamed: the folder still grants the old name's SID.
         let mut old = format!("{pool}-old");
         for candidate in [
-            pool.trim_end_matches(|c: char| c.is_ascii_digit()).to_string(),
+            pool.trim_end_matches(|c: char| c.is_ascii_digit())
+                .to_string(),
             format!("{pool}2016"),
             format!("{}Pool", pool.replace('.', "")),
         ] {
@@ -2156,14 +2334,19 @@ impl Builder {
         }
         let old_sid = sid::app_pool_sid(&old);
         self.h.sites[si].loc_mut(&url).auth.anon_user = Some(AnonUser::Pool);
-        let mask = if self.chance(0.5) { "0x1200a9" } else { "0x1301bf" };
+        let mask = if self.chance(0.5) {
+            "0x1200a9"
+        } else {
+            "0x1301bf"
+        };
         let aces = [
             acl::ace("A", "OICI", "FA", "SY"),
             acl::ace("A", "OICI", "FA", "BA"),
             acl::ace("A", "OICI", mask, &old_sid),
         ];
         let folder = self.folder_of(si, &url);
-        self.h.set_folder(&folder, acl::OWNER_BA, acl::protected(&aces));
+        self.h
+            .set_folder(&folder, acl::OWNER_BA, acl::protected(&aces));
         self.log_count(si, 401, 3, 5);
         self.h.answer(Some(si), Some(&url), "U308");
         self.h.answer(Some(si), Some(&url), "U302");
@@ -2222,9 +2405,21 @@ impl Builder {
         } else {
             self.h.feat.isapi_ext = true;
             let (name, path, dll) = self.pick(&[
-                ("LegacyReports-ISAPI", "*.rpt", "D:\\Apps\\LegacyReports\\bin\\rptisapi.dll"),
-                ("ColdFusion", "*.cfm", "C:\\ColdFusion2016\\config\\wsconfig\\1\\isapi_redirect.dll"),
-                ("CrystalImageHandler", "*.cri", "D:\\Apps\\Crystal\\crystalisapi.dll"),
+                (
+                    "LegacyReports-ISAPI",
+                    "*.rpt",
+                    "D:\\Apps\\LegacyReports\\bin\\rptisapi.dll",
+                ),
+                (
+                    "ColdFusion",
+                    "*.cfm",
+                    "C:\\ColdFusion2016\\config\\wsconfig\\1\\isapi_redirect.dll",
+                ),
+                (
+                    "CrystalImageHandler",
+                    "*.cri",
+                    "D:\\Apps\\Crystal\\crystalisapi.dll",
+                ),
             ]);
             self.h
                 .isapi_cgi_extra
@@ -2260,7 +2455,9 @@ impl Builder {
                         .a("ipAddress", "10.0.0.0")
                         .a("subnetMask", "255.0.0.0")
                         .a("allowed", "true"))
-                    .k(El::new("add").a("ipAddress", "127.0.0.1").a("allowed", "true"));
+                    .k(El::new("add")
+                        .a("ipAddress", "127.0.0.1")
+                        .a("allowed", "true"));
                 503
             }
             1 => {
@@ -2268,13 +2465,15 @@ impl Builder {
                     .k(El::new("add")
                         .a("ipAddress", "203.0.113.0")
                         .a("subnetMask", "255.255.255.0"))
-                    .k(El::new("add").a("ipAddress", "198.51.100.23").a("allowed", "false"));
+                    .k(El::new("add")
+                        .a("ipAddress", "198.51.100.23")
+                        .a("allowed", "false"));
                 503
             }
             _ => {
-                el = el
-                    .a("enableReverseDns", "true")
-                    .k(El::new("add").a("domainName", "scanner.example.net").a("allowed", "false"));
+                el = el.a("enableReverseDns", "true").k(El::new("add")
+                    .a("domainName", "scanner.example.net")
+                    .a("allowed", "false"));
                 504
             }
         };
@@ -2400,21 +2599,19 @@ impl Builder {
         let el = match self.rng.random_range(0..20) {
             0..=9 => {
                 self.h.sites[si].windows_intent = true;
-                El::new("security").k(
-                    El::new("authentication")
-                        .k(El::new("anonymousAuthentication").a("enabled", "false"))
-                        .k(El::new("windowsAuthentication").a("enabled", "true")),
-                )
+                El::new("security").k(El::new("authentication")
+                    .k(El::new("anonymousAuthentication").a("enabled", "false"))
+                    .k(El::new("windowsAuthentication").a("enabled", "true")))
             }
-            10..=13 => El::new("security").k(El::new("access").a("sslFlags", "Ssl, SslNegotiateCert")),
-            14..=16 => El::new("security").k(
-                El::new("ipSecurity")
-                    .a("allowUnlisted", "false")
-                    .k(El::new("add")
-                        .a("ipAddress", "10.0.0.0")
-                        .a("subnetMask", "255.0.0.0")
-                        .a("allowed", "true")),
-            ),
+            10..=13 => {
+                El::new("security").k(El::new("access").a("sslFlags", "Ssl, SslNegotiateCert"))
+            }
+            14..=16 => El::new("security").k(El::new("ipSecurity").a("allowUnlisted", "false").k(
+                El::new("add")
+                    .a("ipAddress", "10.0.0.0")
+                    .a("subnetMask", "255.0.0.0")
+                    .a("allowed", "true"),
+            )),
             _ => El::new("httpErrors")
                 .a("errorMode", "Custom")
                 .a("defaultPath", "C:\\inetpub\\custerr\\en-US\\500.htm"),
@@ -2435,24 +2632,22 @@ impl Builder {
         let el = match self.pick(&variants) {
             0 => {
                 let docs = self.h.sites[si].root_docs.clone();
-                let doc = docs.choose(&mut self.rng).cloned().unwrap_or_else(|| "index.html".into());
-                El::new("defaultDocument")
-                    .k(El::new("files").k(El::new("add").a("value", doc)))
+                let doc = docs
+                    .choose(&mut self.rng)
+                    .cloned()
+                    .unwrap_or_else(|| "index.html".into());
+                El::new("defaultDocument").k(El::new("files").k(El::new("add").a("value", doc)))
             }
-            1 => El::new("httpErrors").k(
-                El::new("error")
-                    .a("statusCode", "404")
-                    .a("path", "/notfound.html")
-                    .a("responseMode", "ExecuteURL"),
-            ),
-            2 => El::new("staticContent").k(
-                El::new("mimeMap")
-                    .a("fileExtension", ".json")
-                    .a("mimeType", "application/json"),
-            ),
-            _ => El::new("security").k(
-                El::new("authorization").k(El::new("add").a("accessType", "Allow").a("users", "*")),
-            ),
+            1 => El::new("httpErrors").k(El::new("error")
+                .a("statusCode", "404")
+                .a("path", "/notfound.html")
+                .a("responseMode", "ExecuteURL")),
+            2 => El::new("staticContent").k(El::new("mimeMap")
+                .a("fileExtension", ".json")
+                .a("mimeType", "application/json")),
+            _ => El::new("security")
+                .k(El::new("authorization")
+                    .k(El::new("add").a("accessType", "Allow").a("users", "*"))),
         };
         self.web_config_el(si, &url, false, el);
         self.h.answer(Some(si), Some(&url), "C002");
@@ -2472,7 +2667,12 @@ impl Builder {
                 .a("requireSSL", "true")
                 .a("cookieless", "UseCookies")
                 .a("protection", "All");
-            self.web_config_el(si, "/", true, El::new("authentication").a("mode", "Forms").k(forms));
+            self.web_config_el(
+                si,
+                "/",
+                true,
+                El::new("authentication").a("mode", "Forms").k(forms),
+            );
             self.web_config_el(
                 si,
                 "/",
@@ -2506,7 +2706,10 @@ impl Builder {
                 .k(El::new("allow").a("roles", role))
                 .k(El::new("deny").a("users", "*"));
             let dir = expand(&sub);
-            self.h.web_config_mut(si, "/admin", &dir).system_web.push(authz);
+            self.h
+                .web_config_mut(si, "/admin", &dir)
+                .system_web
+                .push(authz);
             self.h.answer(Some(si), Some("/admin"), "C003");
         }
     }
@@ -2524,7 +2727,11 @@ impl Builder {
             .iter()
             .filter(|a| a.rule == "U104")
             .filter_map(|a| {
-                let si = self.h.sites.iter().position(|s| Some(&s.name) == a.site.as_ref())?;
+                let si = self
+                    .h
+                    .sites
+                    .iter()
+                    .position(|s| Some(&s.name) == a.site.as_ref())?;
                 Some((si, a.path.clone().unwrap_or_else(|| "/".into())))
             })
             .collect();
@@ -2534,7 +2741,10 @@ impl Builder {
             paths.sort();
             paths.dedup();
             for path in paths {
-                if planted.iter().any(|(s, p)| *s == si && is_ancestor_or_self(p, &path)) {
+                if planted
+                    .iter()
+                    .any(|(s, p)| *s == si && is_ancestor_or_self(p, &path))
+                {
                     continue;
                 }
                 let eff = self.h.effective_auth(si, &path);

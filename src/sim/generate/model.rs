@@ -101,6 +101,7 @@ impl Secret {
 
 /// `processModel/@identityType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)]
 pub enum Identity {
     AppPoolIdentity,
     NetworkService,

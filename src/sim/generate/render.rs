@@ -151,7 +151,9 @@ fn apphost(h: &HostModel) -> String {
     // system.webServer
     out.push_str("    <system.webServer>\n\n");
     out.push_str("        <asp />\n\n");
-    out.push_str("        <caching enabled=\"true\" enableKernelCache=\"true\">\n        </caching>\n\n");
+    out.push_str(
+        "        <caching enabled=\"true\" enableKernelCache=\"true\">\n        </caching>\n\n",
+    );
     out.push_str("        <cgi />\n\n");
     default_document_el(h).write(&mut out, 2, IND);
     out.push_str("\n        <directoryBrowse enabled=\"false\" />\n\n        <fastCgi />\n\n");
@@ -183,7 +185,9 @@ fn apphost(h: &HostModel) -> String {
     out.push_str("    </system.webServer>\n");
 
     if h.handlers_in_location {
-        out.push_str("    <location path=\"\" overrideMode=\"Allow\">\n        <system.webServer>\n");
+        out.push_str(
+            "    <location path=\"\" overrideMode=\"Allow\">\n        <system.webServer>\n",
+        );
         modules_el(h).write(&mut out, 3, IND);
         handlers_el(h).write(&mut out, 3, IND);
         out.push_str("        </system.webServer>\n    </location>\n");
@@ -238,11 +242,9 @@ fn pools_el(h: &HostModel) -> El {
         }
         pools = pools.k(e);
     }
-    pools.k(
-        El::new("applicationPoolDefaults")
-            .a("managedRuntimeVersion", "v4.0")
-            .k(El::new("processModel").a("identityType", "ApplicationPoolIdentity")),
-    )
+    pools.k(El::new("applicationPoolDefaults")
+        .a("managedRuntimeVersion", "v4.0")
+        .k(El::new("processModel").a("identityType", "ApplicationPoolIdentity")))
 }
 
 const FULL_FLAGS: &str = "Date, Time, ClientIP, UserName, ServerIP, Method, UriStem, UriQuery, \
@@ -283,9 +285,10 @@ fn sites_el(h: &HostModel) -> El {
         }
         let mut bindings = El::new("bindings");
         for b in &s.bindings {
-            let mut e = El::new("binding")
-                .a("protocol", b.protocol)
-                .a("bindingInformation", format!("{}:{}:{}", b.ip, b.port, b.host));
+            let mut e = El::new("binding").a("protocol", b.protocol).a(
+                "bindingInformation",
+                format!("{}:{}:{}", b.ip, b.port, b.host),
+            );
             if let Some(f) = b.ssl_flags {
                 e = e.a("sslFlags", f.to_string());
             }
@@ -313,17 +316,25 @@ fn sites_el(h: &HostModel) -> El {
         log = log.a("logExtFileFlags", FULL_FLAGS);
     }
     sites
-        .k(El::new("siteDefaults").k(log).k(
-            El::new("traceFailedRequestsLogging")
-                .a("directory", "%SystemDrive%\\inetpub\\logs\\FailedReqLogFiles"),
-        ))
+        .k(El::new("siteDefaults")
+            .k(log)
+            .k(El::new("traceFailedRequestsLogging").a(
+                "directory",
+                "%SystemDrive%\\inetpub\\logs\\FailedReqLogFiles",
+            )))
         .k(El::new("applicationDefaults").a("applicationPool", "DefaultAppPool"))
         .k(El::new("virtualDirectoryDefaults").a("allowSubDirConfig", "true"))
 }
 
 fn default_document_el(h: &HostModel) -> El {
     let mut files = El::new("files");
-    for d in ["Default.htm", "Default.asp", "index.htm", "index.html", "iisstart.htm"] {
+    for d in [
+        "Default.htm",
+        "Default.asp",
+        "index.htm",
+        "index.html",
+        "iisstart.htm",
+    ] {
         files = files.k(El::new("add").a("value", d));
     }
     if h.feat.aspnet {
@@ -336,23 +347,75 @@ fn default_document_el(h: &HostModel) -> El {
 fn native_modules(h: &HostModel) -> Vec<(&'static str, &'static str, Option<&'static str>)> {
     let f = &h.feat;
     let mut m: Vec<(&'static str, &'static str, Option<&'static str>)> = vec![
-        ("HttpLoggingModule", "%windir%\\System32\\inetsrv\\loghttp.dll", None),
-        ("UriCacheModule", "%windir%\\System32\\inetsrv\\cachuri.dll", None),
-        ("FileCacheModule", "%windir%\\System32\\inetsrv\\cachfile.dll", None),
-        ("TokenCacheModule", "%windir%\\System32\\inetsrv\\cachtokn.dll", None),
-        ("HttpCacheModule", "%windir%\\System32\\inetsrv\\cachhttp.dll", None),
+        (
+            "HttpLoggingModule",
+            "%windir%\\System32\\inetsrv\\loghttp.dll",
+            None,
+        ),
+        (
+            "UriCacheModule",
+            "%windir%\\System32\\inetsrv\\cachuri.dll",
+            None,
+        ),
+        (
+            "FileCacheModule",
+            "%windir%\\System32\\inetsrv\\cachfile.dll",
+            None,
+        ),
+        (
+            "TokenCacheModule",
+            "%windir%\\System32\\inetsrv\\cachtokn.dll",
+            None,
+        ),
+        (
+            "HttpCacheModule",
+            "%windir%\\System32\\inetsrv\\cachhttp.dll",
+            None,
+        ),
     ];
     if f.dyn_compression {
-        m.push(("DynamicCompressionModule", "%windir%\\System32\\inetsrv\\compdyn.dll", None));
+        m.push((
+            "DynamicCompressionModule",
+            "%windir%\\System32\\inetsrv\\compdyn.dll",
+            None,
+        ));
     }
     m.extend([
-        ("StaticCompressionModule", "%windir%\\System32\\inetsrv\\compstat.dll", None),
-        ("DefaultDocumentModule", "%windir%\\System32\\inetsrv\\defdoc.dll", None),
-        ("DirectoryListingModule", "%windir%\\System32\\inetsrv\\dirlist.dll", None),
-        ("ProtocolSupportModule", "%windir%\\System32\\inetsrv\\protsup.dll", None),
-        ("HttpRedirectionModule", "%windir%\\System32\\inetsrv\\redirect.dll", None),
-        ("StaticFileModule", "%windir%\\System32\\inetsrv\\static.dll", None),
-        ("AnonymousAuthenticationModule", "%windir%\\System32\\inetsrv\\authanon.dll", None),
+        (
+            "StaticCompressionModule",
+            "%windir%\\System32\\inetsrv\\compstat.dll",
+            None,
+        ),
+        (
+            "DefaultDocumentModule",
+            "%windir%\\System32\\inetsrv\\defdoc.dll",
+            None,
+        ),
+        (
+            "DirectoryListingModule",
+            "%windir%\\System32\\inetsrv\\dirlist.dll",
+            None,
+        ),
+        (
+            "ProtocolSupportModule",
+            "%windir%\\System32\\inetsrv\\protsup.dll",
+            None,
+        ),
+        (
+            "HttpRedirectionModule",
+            "%windir%\\System32\\inetsrv\\redirect.dll",
+            None,
+        ),
+        (
+            "StaticFileModule",
+            "%windir%\\System32\\inetsrv\\static.dll",
+            None,
+        ),
+        (
+            "AnonymousAuthenticationModule",
+            "%windir%\\System32\\inetsrv\\authanon.dll",
+            None,
+        ),
     ]);
     if f.cert_ad {
         m.push((
@@ -362,16 +425,32 @@ fn native_modules(h: &HostModel) -> Vec<(&'static str, &'static str, Option<&'st
         ));
     }
     if f.url_auth {
-        m.push(("UrlAuthorizationModule", "%windir%\\System32\\inetsrv\\urlauthz.dll", None));
+        m.push((
+            "UrlAuthorizationModule",
+            "%windir%\\System32\\inetsrv\\urlauthz.dll",
+            None,
+        ));
     }
     if f.basic {
-        m.push(("BasicAuthenticationModule", "%windir%\\System32\\inetsrv\\authbas.dll", None));
+        m.push((
+            "BasicAuthenticationModule",
+            "%windir%\\System32\\inetsrv\\authbas.dll",
+            None,
+        ));
     }
     if f.windows {
-        m.push(("WindowsAuthenticationModule", "%windir%\\System32\\inetsrv\\authsspi.dll", None));
+        m.push((
+            "WindowsAuthenticationModule",
+            "%windir%\\System32\\inetsrv\\authsspi.dll",
+            None,
+        ));
     }
     if f.digest {
-        m.push(("DigestAuthenticationModule", "%windir%\\System32\\inetsrv\\authmd5.dll", None));
+        m.push((
+            "DigestAuthenticationModule",
+            "%windir%\\System32\\inetsrv\\authmd5.dll",
+            None,
+        ));
     }
     if f.iis_cert {
         m.push((
@@ -381,35 +460,87 @@ fn native_modules(h: &HostModel) -> Vec<(&'static str, &'static str, Option<&'st
         ));
     }
     if f.ip {
-        m.push(("IpRestrictionModule", "%windir%\\System32\\inetsrv\\iprestr.dll", None));
-        m.push(("DynamicIpRestrictionModule", "%windir%\\System32\\inetsrv\\diprestr.dll", None));
+        m.push((
+            "IpRestrictionModule",
+            "%windir%\\System32\\inetsrv\\iprestr.dll",
+            None,
+        ));
+        m.push((
+            "DynamicIpRestrictionModule",
+            "%windir%\\System32\\inetsrv\\diprestr.dll",
+            None,
+        ));
     }
-    m.push(("RequestFilteringModule", "%windir%\\System32\\inetsrv\\modrqflt.dll", None));
-    m.push(("CustomErrorModule", "%windir%\\System32\\inetsrv\\custerr.dll", None));
+    m.push((
+        "RequestFilteringModule",
+        "%windir%\\System32\\inetsrv\\modrqflt.dll",
+        None,
+    ));
+    m.push((
+        "CustomErrorModule",
+        "%windir%\\System32\\inetsrv\\custerr.dll",
+        None,
+    ));
     if f.isapi_ext || f.asp {
-        m.push(("IsapiModule", "%windir%\\System32\\inetsrv\\isapi.dll", None));
+        m.push((
+            "IsapiModule",
+            "%windir%\\System32\\inetsrv\\isapi.dll",
+            None,
+        ));
     }
     if f.isapi_filter {
-        m.push(("IsapiFilterModule", "%windir%\\System32\\inetsrv\\filter.dll", None));
+        m.push((
+            "IsapiFilterModule",
+            "%windir%\\System32\\inetsrv\\filter.dll",
+            None,
+        ));
     }
     if f.cgi {
         m.push(("CgiModule", "%windir%\\System32\\inetsrv\\cgi.dll", None));
     }
     m.extend([
-        ("RequestMonitorModule", "%windir%\\System32\\inetsrv\\iisreqs.dll", None),
-        ("TracingModule", "%windir%\\System32\\inetsrv\\iisetw.dll", None),
-        ("FailedRequestsTracingModule", "%windir%\\System32\\inetsrv\\iisfreb.dll", None),
+        (
+            "RequestMonitorModule",
+            "%windir%\\System32\\inetsrv\\iisreqs.dll",
+            None,
+        ),
+        (
+            "TracingModule",
+            "%windir%\\System32\\inetsrv\\iisetw.dll",
+            None,
+        ),
+        (
+            "FailedRequestsTracingModule",
+            "%windir%\\System32\\inetsrv\\iisfreb.dll",
+            None,
+        ),
     ]);
     if f.app_init {
-        m.push(("ApplicationInitializationModule", "%windir%\\System32\\inetsrv\\warmup.dll", None));
+        m.push((
+            "ApplicationInitializationModule",
+            "%windir%\\System32\\inetsrv\\warmup.dll",
+            None,
+        ));
     }
     if f.websocket {
-        m.push(("WebSocketModule", "%windir%\\System32\\inetsrv\\iiswsock.dll", None));
+        m.push((
+            "WebSocketModule",
+            "%windir%\\System32\\inetsrv\\iiswsock.dll",
+            None,
+        ));
     }
     if f.rewrite {
-        m.push(("RewriteModule", "%SystemRoot%\\system32\\inetsrv\\rewrite.dll", None));
+        m.push((
+            "RewriteModule",
+            "%SystemRoot%\\system32\\inetsrv\\rewrite.dll",
+            None,
+        ));
     }
-    m.push(("ConfigurationValidationModule", "%windir%\\System32\\inetsrv\\validcfg.dll", None));
+    m.push((
+        "ConfigurationValidationModule",
+        "%windir%\\System32\\inetsrv\\validcfg.dll",
+        None,
+    ));
     if f.aspnet35 {
         m.push((
             "ManagedEngine64",
@@ -459,14 +590,20 @@ fn modules_el(h: &HostModel) -> El {
     }
     if h.feat.aspnet {
         for (name, ty, pre) in texts::MANAGED_MODULES {
-            el = el.k(El::new("add").a("name", *name).a("type", *ty).a("preCondition", *pre));
+            el = el.k(El::new("add")
+                .a("name", *name)
+                .a("type", *ty)
+                .a("preCondition", *pre));
         }
     }
     el
 }
 
 fn handler(name: &str, path: &str, verb: &str) -> El {
-    El::new("add").a("name", name).a("path", path).a("verb", verb)
+    El::new("add")
+        .a("name", name)
+        .a("path", path)
+        .a("verb", verb)
 }
 
 fn handlers_el(h: &HostModel) -> El {
@@ -482,11 +619,15 @@ fn handlers_el(h: &HostModel) -> El {
                 ("SimpleHandlerFactory", "*.ashx"),
                 ("WebServiceHandlerFactory", "*.asmx"),
             ] {
-                el = el.k(handler(&format!("{kind}-ISAPI-4.0_{bits}bit"), path, "GET,HEAD,POST,DEBUG")
-                    .a("modules", "IsapiModule")
-                    .a("scriptProcessor", &isapi)
-                    .a("preCondition", &pre)
-                    .a("responseBufferLimit", "0"));
+                el = el.k(handler(
+                    &format!("{kind}-ISAPI-4.0_{bits}bit"),
+                    path,
+                    "GET,HEAD,POST,DEBUG",
+                )
+                .a("modules", "IsapiModule")
+                .a("scriptProcessor", &isapi)
+                .a("preCondition", &pre)
+                .a("responseBufferLimit", "0"));
             }
         }
         for (name, path, verb, ty) in texts::INTEGRATED_HANDLERS {
@@ -495,32 +636,51 @@ fn handlers_el(h: &HostModel) -> El {
                 .a("preCondition", "integratedMode,runtimeVersionv4.0"));
         }
         for (bits, fw) in [("64", "Framework64"), ("32", "Framework")] {
-            el = el.k(handler(&format!("ExtensionlessUrlHandler-ISAPI-4.0_{bits}bit"), "*.", "GET,HEAD,POST,DEBUG")
-                .a("modules", "IsapiModule")
-                .a(
-                    "scriptProcessor",
-                    format!("%windir%\\Microsoft.NET\\{fw}\\v4.0.30319\\aspnet_isapi.dll"),
-                )
-                .a("preCondition", format!("classicMode,runtimeVersionv4.0,bitness{bits}"))
-                .a("responseBufferLimit", "0"));
-        }
-        el = el.k(handler("ExtensionlessUrlHandler-Integrated-4.0", "*.", "GET,HEAD,POST,DEBUG")
-            .a("type", "System.Web.Handlers.TransferRequestHandler")
-            .a("preCondition", "integratedMode,runtimeVersionv4.0")
-            .a("responseBufferLimit", "0"));
-    }
-    if f.aspnet35 {
-        el = el.k(handler("PageHandlerFactory-ISAPI-2.0-64", "*.aspx", "GET,HEAD,POST,DEBUG")
+            el = el.k(handler(
+                &format!("ExtensionlessUrlHandler-ISAPI-4.0_{bits}bit"),
+                "*.",
+                "GET,HEAD,POST,DEBUG",
+            )
             .a("modules", "IsapiModule")
             .a(
                 "scriptProcessor",
-                "%windir%\\Microsoft.NET\\Framework64\\v2.0.50727\\aspnet_isapi.dll",
+                format!("%windir%\\Microsoft.NET\\{fw}\\v4.0.30319\\aspnet_isapi.dll"),
             )
-            .a("preCondition", "classicMode,runtimeVersionv2.0,bitness64")
+            .a(
+                "preCondition",
+                format!("classicMode,runtimeVersionv4.0,bitness{bits}"),
+            )
             .a("responseBufferLimit", "0"));
-        el = el.k(handler("PageHandlerFactory-Integrated", "*.aspx", "GET,HEAD,POST,DEBUG")
-            .a("type", "System.Web.UI.PageHandlerFactory")
-            .a("preCondition", "integratedMode"));
+        }
+        el = el.k(handler(
+            "ExtensionlessUrlHandler-Integrated-4.0",
+            "*.",
+            "GET,HEAD,POST,DEBUG",
+        )
+        .a("type", "System.Web.Handlers.TransferRequestHandler")
+        .a("preCondition", "integratedMode,runtimeVersionv4.0")
+        .a("responseBufferLimit", "0"));
+    }
+    if f.aspnet35 {
+        el = el.k(handler(
+            "PageHandlerFactory-ISAPI-2.0-64",
+            "*.aspx",
+            "GET,HEAD,POST,DEBUG",
+        )
+        .a("modules", "IsapiModule")
+        .a(
+            "scriptProcessor",
+            "%windir%\\Microsoft.NET\\Framework64\\v2.0.50727\\aspnet_isapi.dll",
+        )
+        .a("preCondition", "classicMode,runtimeVersionv2.0,bitness64")
+        .a("responseBufferLimit", "0"));
+        el = el.k(handler(
+            "PageHandlerFactory-Integrated",
+            "*.aspx",
+            "GET,HEAD,POST,DEBUG",
+        )
+        .a("type", "System.Web.UI.PageHandlerFactory")
+        .a("preCondition", "integratedMode"));
     }
     if f.asp {
         el = el.k(handler("ASPClassic", "*.asp", "GET,HEAD,POST")
@@ -549,7 +709,10 @@ fn handlers_el(h: &HostModel) -> El {
             .a("modules", "ProtocolSupportModule")
             .a("requireAccess", "None"))
         .k(handler("StaticFile", "*", "*")
-            .a("modules", "StaticFileModule,DefaultDocumentModule,DirectoryListingModule")
+            .a(
+                "modules",
+                "StaticFileModule,DefaultDocumentModule,DirectoryListingModule",
+            )
             .a("resourceType", "Either")
             .a("requireAccess", "Read"))
 }
@@ -560,12 +723,18 @@ fn isapi_filters_el(h: &HostModel) -> El {
         el = el
             .k(El::new("filter")
                 .a("name", "ASP.Net_2.0.50727-64")
-                .a("path", "%windir%\\Microsoft.NET\\Framework64\\v2.0.50727\\aspnet_filter.dll")
+                .a(
+                    "path",
+                    "%windir%\\Microsoft.NET\\Framework64\\v2.0.50727\\aspnet_filter.dll",
+                )
                 .a("enableCache", "true")
                 .a("preCondition", "bitness64,runtimeVersionv2.0"))
             .k(El::new("filter")
                 .a("name", "ASP.Net_2.0.50727.0")
-                .a("path", "%windir%\\Microsoft.NET\\Framework\\v2.0.50727\\aspnet_filter.dll")
+                .a(
+                    "path",
+                    "%windir%\\Microsoft.NET\\Framework\\v2.0.50727\\aspnet_filter.dll",
+                )
                 .a("enableCache", "true")
                 .a("preCondition", "bitness32,runtimeVersionv2.0"));
     }
@@ -573,12 +742,18 @@ fn isapi_filters_el(h: &HostModel) -> El {
         el = el
             .k(El::new("filter")
                 .a("name", "ASP.Net_4.0_64bit")
-                .a("path", "%windir%\\Microsoft.NET\\Framework64\\v4.0.30319\\aspnet_filter.dll")
+                .a(
+                    "path",
+                    "%windir%\\Microsoft.NET\\Framework64\\v4.0.30319\\aspnet_filter.dll",
+                )
                 .a("enableCache", "true")
                 .a("preCondition", "runtimeVersionv4.0,bitness64"))
             .k(El::new("filter")
                 .a("name", "ASP.Net_4.0_32bit")
-                .a("path", "%windir%\\Microsoft.NET\\Framework\\v4.0.30319\\aspnet_filter.dll")
+                .a(
+                    "path",
+                    "%windir%\\Microsoft.NET\\Framework\\v4.0.30319\\aspnet_filter.dll",
+                )
                 .a("enableCache", "true")
                 .a("preCondition", "runtimeVersionv4.0,bitness32"));
     }
@@ -622,9 +797,15 @@ fn security_el(h: &HostModel) -> El {
     let authn = El::new("authentication")
         .k(anon)
         .k(disabled("basicAuthentication", f.basic))
-        .k(disabled("clientCertificateMappingAuthentication", f.cert_ad))
+        .k(disabled(
+            "clientCertificateMappingAuthentication",
+            f.cert_ad,
+        ))
         .k(disabled("digestAuthentication", f.digest))
-        .k(disabled("iisClientCertificateMappingAuthentication", f.iis_cert))
+        .k(disabled(
+            "iisClientCertificateMappingAuthentication",
+            f.iis_cert,
+        ))
         .k(windows);
     let authz = if f.url_auth {
         El::new("authorization").k(El::new("add").a("accessType", "Allow").a("users", "*"))
@@ -640,7 +821,10 @@ fn security_el(h: &HostModel) -> El {
     if f.aspnet35 {
         for fw in ["Framework64", "Framework"] {
             restrictions = restrictions.k(El::new("add")
-                .a("path", format!("%windir%\\Microsoft.NET\\{fw}\\v2.0.50727\\aspnet_isapi.dll"))
+                .a(
+                    "path",
+                    format!("%windir%\\Microsoft.NET\\{fw}\\v2.0.50727\\aspnet_isapi.dll"),
+                )
                 .a("allowed", "true")
                 .a("groupId", "ASP.NET v2.0.50727")
                 .a("description", "ASP.NET v2.0.50727"));
@@ -649,7 +833,10 @@ fn security_el(h: &HostModel) -> El {
     if f.aspnet {
         for fw in ["Framework64", "Framework"] {
             restrictions = restrictions.k(El::new("add")
-                .a("path", format!("%windir%\\Microsoft.NET\\{fw}\\v4.0.30319\\aspnet_isapi.dll"))
+                .a(
+                    "path",
+                    format!("%windir%\\Microsoft.NET\\{fw}\\v4.0.30319\\aspnet_isapi.dll"),
+                )
                 .a("allowed", "true")
                 .a("groupId", "ASP.NET v4.0.30319")
                 .a("description", "ASP.NET v4.0.30319"));
@@ -725,18 +912,14 @@ fn auth_els(ov: &AuthOv) -> Vec<El> {
             e = e
                 .a("manyToOneCertificateMappingsEnabled", "true")
                 .a("oneToOneCertificateMappingsEnabled", "false")
-                .k(El::new("manyToOneMappings").k(
-                    El::new("add")
-                        .a("name", &m.name)
-                        .a("userName", &m.user)
-                        .a("password", m.password.text())
-                        .k(El::new("rules").k(
-                            El::new("add")
-                                .a("certificateField", "Issuer")
-                                .a("certificateSubField", "CN")
-                                .a("matchCriteria", &m.issuer_cn),
-                        )),
-                ));
+                .k(El::new("manyToOneMappings").k(El::new("add")
+                    .a("name", &m.name)
+                    .a("userName", &m.user)
+                    .a("password", m.password.text())
+                    .k(El::new("rules").k(El::new("add")
+                        .a("certificateField", "Issuer")
+                        .a("certificateSubField", "CN")
+                        .a("matchCriteria", &m.issuer_cn)))));
         }
         out.push(e);
     }
@@ -796,9 +979,8 @@ fn location_els(h: &HostModel) -> Vec<El> {
                     El::new("location")
                         .a("path", &path)
                         .a("overrideMode", "Allow")
-                        .k(El::new("system.webServer").k(El::new("security").k(
-                            El::new("authentication").ks(auth_section_names(&loc.auth)),
-                        ))),
+                        .k(El::new("system.webServer").k(El::new("security")
+                            .k(El::new("authentication").ks(auth_section_names(&loc.auth))))),
                 );
             }
             let mut security = Vec::new();
@@ -910,11 +1092,19 @@ fn accounts(h: &HostModel) -> Vec<AccountFact> {
         fact("IUSR", sid::IUSR, sid::iusr_groups()),
         fact("IIS_IUSRS", sid::IIS_IUSRS, Vec::new()),
         fact("Everyone", sid::EVERYONE, Vec::new()),
-        fact("NT AUTHORITY\\Authenticated Users", sid::AUTHENTICATED_USERS, Vec::new()),
+        fact(
+            "NT AUTHORITY\\Authenticated Users",
+            sid::AUTHENTICATED_USERS,
+            Vec::new(),
+        ),
         fact("BUILTIN\\Users", sid::USERS, Vec::new()),
     ];
     if h.domain_joined {
-        out.push(fact("CONTOSO\\Domain Users", &sid::domain_users_sid(), Vec::new()));
+        out.push(fact(
+            "CONTOSO\\Domain Users",
+            &sid::domain_users_sid(),
+            Vec::new(),
+        ));
     }
     let mut network_service = false;
     let mut local_system = false;
@@ -949,10 +1139,15 @@ fn accounts(h: &HostModel) -> Vec<AccountFact> {
         out.push(fact(
             "NT AUTHORITY\\SYSTEM",
             sid::LOCAL_SYSTEM,
-            [sid::ADMINISTRATORS, sid::EVERYONE, sid::AUTHENTICATED_USERS, sid::IIS_IUSRS]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            [
+                sid::ADMINISTRATORS,
+                sid::EVERYONE,
+                sid::AUTHENTICATED_USERS,
+                sid::IIS_IUSRS,
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         ));
     }
     out.extend(h.accounts.iter().cloned());
@@ -979,7 +1174,11 @@ fn registry(h: &HostModel) -> Vec<RegistryFact> {
             kind: r.bchn.as_ref().map(|_| "REG_MULTI_SZ".to_string()),
             data: r.bchn.clone().map(RegistryData::Lines),
         },
-        dword(MSV1_0, "RestrictReceivingNTLMTraffic", r.restrict_receiving_ntlm),
+        dword(
+            MSV1_0,
+            "RestrictReceivingNTLMTraffic",
+            r.restrict_receiving_ntlm,
+        ),
     ]
 }
 
@@ -996,10 +1195,7 @@ fn logs(h: &HostModel) -> LogSummary {
         };
         let mut counts: Vec<StatusCount> = Vec::new();
         if substatus_logged {
-            let windows = site
-                .locs
-                .iter()
-                .any(|l| l.loc.auth.windows == Some(true));
+            let windows = site.locs.iter().any(|l| l.loc.auth.windows == Some(true));
             if site.challenge_traffic || windows {
                 let n = rng.random_range(200..20_000u64);
                 counts.push(StatusCount {

@@ -120,12 +120,18 @@ mod tests {
             "S-1-5-82-3876422241-1344743610-1729199087-774402673-2621913236"
         );
         // Case-insensitive by construction.
-        assert_eq!(app_pool_sid("defaultapppool"), app_pool_sid("DEFAULTAPPPOOL"));
+        assert_eq!(
+            app_pool_sid("defaultapppool"),
+            app_pool_sid("DEFAULTAPPPOOL")
+        );
     }
 
     #[test]
     fn domain_rids_are_stable() {
-        assert_eq!(domain_rid("CONTOSO\\svc-web"), domain_rid("contoso\\SVC-WEB"));
+        assert_eq!(
+            domain_rid("CONTOSO\\svc-web"),
+            domain_rid("contoso\\SVC-WEB")
+        );
         assert!(domain_account_sid("CONTOSO\\svc-web").starts_with(DOMAIN_SID));
     }
 }

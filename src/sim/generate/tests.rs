@@ -117,7 +117,9 @@ fn clean_hosts_have_clean_facts() {
         if !planted("U102") {
             assert_ne!(h.reg.restrict_receiving_ntlm, Some(2));
         }
-        let acl_rules = ["U301", "U302", "U303", "U304", "U305", "U306", "U307", "U308"];
+        let acl_rules = [
+            "U301", "U302", "U303", "U304", "U305", "U306", "U307", "U308",
+        ];
         if !acl_rules.iter().any(|r| planted(r)) {
             for f in &h.folders {
                 assert!(!f.sddl.contains("(D;"), "{}", f.sddl);
@@ -177,5 +179,8 @@ fn faults_follow_the_fraction() {
     assert!((400..600).contains(&hits), "{hits}");
     assert_eq!(faults_for(3, 1, &faults), faults_for(3, 1, &faults));
     assert!(faults_for(3, 1, &[("x".into(), 0.0)]).is_empty());
-    assert_eq!(faults_for(3, 1, &[("x".into(), 1.0)]), vec!["x".to_string()]);
+    assert_eq!(
+        faults_for(3, 1, &[("x".into(), 1.0)]),
+        vec!["x".to_string()]
+    );
 }

@@ -363,25 +363,71 @@ pub fn request_filtering() -> El {
         .a("allowUnlisted", "true")
         .a("applyToWebDAV", "true");
     for e in [
-        ".asa", ".asax", ".ascx", ".master", ".skin", ".browser", ".sitemap", ".config", ".cs",
-        ".csproj", ".vb", ".vbproj", ".webinfo", ".licx", ".resx", ".resources", ".mdb",
-        ".vjsproj", ".java", ".jsl", ".ldb", ".dsdgm", ".ssdgm", ".lsad", ".ssmap", ".cd",
-        ".dsprototype", ".lsaprototype", ".sdm", ".sdmDocument", ".mdf", ".ldf", ".ad", ".dd",
-        ".ldd", ".sd", ".adprototype", ".lddprototype", ".exclude", ".refresh", ".compiled",
-        ".msgx", ".vsdisco", ".rules",
+        ".asa",
+        ".asax",
+        ".ascx",
+        ".master",
+        ".skin",
+        ".browser",
+        ".sitemap",
+        ".config",
+        ".cs",
+        ".csproj",
+        ".vb",
+        ".vbproj",
+        ".webinfo",
+        ".licx",
+        ".resx",
+        ".resources",
+        ".mdb",
+        ".vjsproj",
+        ".java",
+        ".jsl",
+        ".ldb",
+        ".dsdgm",
+        ".ssdgm",
+        ".lsad",
+        ".ssmap",
+        ".cd",
+        ".dsprototype",
+        ".lsaprototype",
+        ".sdm",
+        ".sdmDocument",
+        ".mdf",
+        ".ldf",
+        ".ad",
+        ".dd",
+        ".ldd",
+        ".sd",
+        ".adprototype",
+        ".lddprototype",
+        ".exclude",
+        ".refresh",
+        ".compiled",
+        ".msgx",
+        ".vsdisco",
+        ".rules",
     ] {
         ext = ext.k(El::new("add").a("fileExtension", e).a("allowed", "false"));
     }
     let mut hidden = El::new("hiddenSegments").a("applyToWebDAV", "true");
     for s in [
-        "web.config", "bin", "App_code", "App_GlobalResources", "App_LocalResources",
-        "App_WebReferences", "App_Data", "App_Browsers",
+        "web.config",
+        "bin",
+        "App_code",
+        "App_GlobalResources",
+        "App_LocalResources",
+        "App_WebReferences",
+        "App_Data",
+        "App_Browsers",
     ] {
         hidden = hidden.k(El::new("add").a("segment", s));
     }
     El::new("requestFiltering")
         .k(ext)
-        .k(El::new("verbs").a("allowUnlisted", "true").a("applyToWebDAV", "true"))
+        .k(El::new("verbs")
+            .a("allowUnlisted", "true")
+            .a("applyToWebDAV", "true"))
         .k(hidden)
 }
 

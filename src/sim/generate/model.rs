@@ -442,8 +442,6 @@ pub struct Reg {
     pub bchn_absent: bool,
     /// Extra (stale or harmless) names listed in BackConnectionHostNames.
     pub bchn_extra: Vec<String>,
-    /// LmCompatibilityLevel 5 wanted on a clean host: kept only if no site offers NTLM.
-    pub lm5_if_no_ntlm: bool,
     /// The final BackConnectionHostNames (None = absent).
     pub bchn: Option<Vec<String>>,
 }

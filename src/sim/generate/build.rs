@@ -2284,13 +2284,15 @@ impl Builder {
         let (si, url) = self.plant_app(None);
         self.force_iusr(si, &url);
         let pool = self.pool_of(si, &url);
-        let deny = if self.chance(0.5) {
-            acl::ace("D", "OICI", "FR", "IS")
+        // Deny IIS_IUSRS, or the pool's virtual-account SID (S-1-5-82-…) when it has one.
+        let virtual_account = self
+            .h
+            .pool(&pool)
+            .is_some_and(|p| p.identity == Identity::AppPoolIdentity);
+        let deny = if virtual_account && self.chance(0.5) {
+            acl::ace("D", "OICI", "0x1200a9", &sid::app_pool_sid(&pool))
         } else {
-            match self.pool_principal(&pool) {
-                Some(p) => acl::ace("D", "OICI", "0x1200a9", &p),
-                None => acl::ace("D", "OICI", "FR", "IS"),
-            }
+            acl::ace("D", "OICI", "FR", "IS")
         };
         let aces = [
             deny,

@@ -283,6 +283,16 @@ pub(super) struct Builder {
     local_rid: u32,
 }
 
+/// `svc-<pool>`, kept within the 20 characters of a sAMAccountName.
+fn service_account(pool: &str) -> String {
+    let s = slug(pool);
+    if s.len() + 4 <= 20 {
+        return format!("svc-{s}");
+    }
+    let hash = super::sid::domain_rid(&s) % 0x10000;
+    format!("svc-{}-{hash:04x}", s[..10].trim_end_matches('-'))
+}
+
 fn slug(name: &str) -> String {
     name.to_lowercase()
         .chars()
@@ -615,7 +625,7 @@ impl Builder {
         let which = *weighted(&mut self.rng, &[0usize, 1, 2], |i| weights[*i]);
         match which {
             1 => {
-                let user = self.account(&format!("svc-{}", slug(&name)), true);
+                let user = self.account(&service_account(&name), true);
                 pool.identity = Identity::SpecificUser;
                 pool.user = Some(user);
                 pool.password = Some(self.pool_secret());
@@ -639,7 +649,7 @@ impl Builder {
         let mut pool = Pool::new(&name);
         pool.identity = identity;
         if identity == Identity::SpecificUser {
-            let user = self.account(&format!("svc-{}", slug(&name)), true);
+            let user = self.account(&service_account(&name), true);
             pool.user = Some(user);
             pool.password = Some(if plaintext {
                 self.plain_password()
@@ -950,9 +960,8 @@ impl Builder {
         let lm = self.rng.random_range(0..100);
         match lm {
             0..=44 => {}
-            45..=84 => self.h.reg.lm_compatibility = Some(3),
-            85..=89 => self.h.reg.lm_compatibility = Some(4),
-            _ => self.h.reg.lm5_if_no_ntlm = true,
+            45..=89 => self.h.reg.lm_compatibility = Some(3),
+            _ => self.h.reg.lm_compatibility = Some(4),
         }
         self.h.reg.restrict_receiving_ntlm = if self.chance(0.12) { Some(0) } else { None };
         if self.chance(0.15) {
@@ -1783,7 +1792,6 @@ impl Builder {
             "U103" => {
                 let si = self.ensure_ntlm_site();
                 self.h.reg.lm_compatibility = Some(5);
-                self.h.reg.lm5_if_no_ntlm = false;
                 self.log_count(si, 401, 1, 1326);
                 self.h.answer(None, None, "U103");
             }
@@ -1872,7 +1880,6 @@ impl Builder {
             }
             "H009" => {
                 self.h.reg.lm_compatibility = Some(2);
-                self.h.reg.lm5_if_no_ntlm = false;
                 self.h.answer(None, None, "H009");
             }
             "H010" => self.plant_h010(),
@@ -2277,13 +2284,15 @@ impl Builder {
         let (si, url) = self.plant_app(None);
         self.force_iusr(si, &url);
         let pool = self.pool_of(si, &url);
-        let deny = if self.chance(0.5) {
-            acl::ace("D", "OICI", "FR", "IS")
+        // Deny IIS_IUSRS, or the pool's virtual-account SID (S-1-5-82-…) when it has one.
+        let virtual_account = self
+            .h
+            .pool(&pool)
+            .is_some_and(|p| p.identity == Identity::AppPoolIdentity);
+        let deny = if virtual_account && self.chance(0.5) {
+            acl::ace("D", "OICI", "0x1200a9", &sid::app_pool_sid(&pool))
         } else {
-            match self.pool_principal(&pool) {
-                Some(p) => acl::ace("D", "OICI", "0x1200a9", &p),
-                None => acl::ace("D", "OICI", "FR", "IS"),
-            }
+            acl::ace("D", "OICI", "FR", "IS")
         };
         let aces = [
             deny,
@@ -2806,11 +2815,6 @@ impl Builder {
         } else {
             Some(names)
         };
-        // LmCompatibilityLevel 5 stays clean only without NTLM on offer.
-        if self.h.reg.lm5_if_no_ntlm {
-            let any_windows = (0..self.h.sites.len()).any(|si| self.site_has_windows(si));
-            self.h.reg.lm_compatibility = Some(if any_windows { 3 } else { 5 });
-        }
     }
 
     fn site_has_windows(&self, si: usize) -> bool {

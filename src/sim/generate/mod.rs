@@ -25,7 +25,8 @@
 //!   access/ipSecurity/dynamicIpSecurity `Deny`, system.applicationHost `AppHostOnly`),
 //!   `configProtectedData`, pools (`DefaultAppPool`, `.NET v4.5`, `.NET v4.5 Classic`, per-site
 //!   pools: ApplicationPoolIdentity mostly, SpecificUser `CONTOSO\svc-…` with an
-//!   `[enc:IISWASOnlyCngProvider:…:enc]` password, some NetworkService), 1–50 sites (55 % of
+//!   `[enc:IISWASOnlyCngProvider:…:enc]` password (`IISWASOnlyAesProvider` on IIS 8.5), some
+//!   NetworkService; LocalSystem only as an H008 plant), 1–50 sites (55 % of
 //!   hosts 1–3, 30 % 4–8, 12 % 9–20, 3 % 21–50, plus plant sites), `siteDefaults`,
 //!   `applicationDefaults`, `virtualDirectoryDefaults`, the global `system.webServer` defaults
 //!   (anonymous `IUSR`, other methods `enabled="false"` when installed, Windows providers
@@ -62,8 +63,8 @@
 //!   groups Domain Users, Everyone, Users, Authenticated Users, This Organization, plus
 //!   IIS_IUSRS and BATCH for pool identities).
 //! * **Registry** (always the four values, `data: null` when absent): `Lsa\DisableLoopbackCheck`
-//!   (absent 85 %, 0 15 %), `Lsa\LmCompatibilityLevel` (absent 45 %, 3 40 %, 4 5 %, 5 10 % but
-//!   only on hosts where no site offers Windows auth, else 3), `Lsa\MSV1_0\BackConnectionHostNames`
+//!   (absent 85 %, 0 15 %), `Lsa\LmCompatibilityLevel` (absent 45 %, 3 45 %, 4 10 %),
+//!   `Lsa\MSV1_0\BackConnectionHostNames`
 //!   (REG_MULTI_SZ listing every binding host name of every site that enables Windows auth
 //!   anywhere, except names equal to the computer name/FQDN, plus sometimes a stale name; absent
 //!   when nothing needs it), `Lsa\MSV1_0\RestrictReceivingNTLMTraffic` (absent 88 %, 0 12 %).
@@ -75,7 +76,8 @@
 //! # Planting
 //!
 //! Each rule of `docs/rule-codes.md` is planted independently per host with the probability in
-//! [`PLANT_RATES`] (≈1.4 plants per host, ≈24 % of hosts clean), at most once per host. Each
+//! [`PLANT_RATES`] (≈1.4 answers per host; ≈27 % of hosts carry no plant), at most once per
+//! host. Each
 //! plant gets its own scope so that nothing else leaks into it and it leaks into nothing: a new
 //! dedicated *leaf site* (one application, one virtual directory, own pool) or a new *leaf
 //! application* under a "plain" site (anonymous only, no auth settings in its root web.config,
@@ -110,7 +112,7 @@
 //! | U303 | 2 % | own pool, anonymous custom account; folder grants SY, BA, IS, pool SID only (also records U106) | 401 3 5 |
 //! | U304 | 3 % | new vdir on a share with connect-as `CONTOSO\svc-content` whose folder grants only BA, SY and `svc-files` (path has anonymous off + Windows or Basic-over-Ssl), or (domain hosts, 40 %) a UNC vdir without connect-as under anonymous IUSR (folder grants AU) | 401 3 5 |
 //! | U305 | 4 % | own pool, anonymous off, Windows (or Basic+Ssl) on; folder grants SY, BA, IS, pool SID [, IUSR] only | 401 3 5 |
-//! | U306 | 2.5 % | app, anonymous IUSR; folder starts with `(D;OICI;FR;;;IS)` or `(D;OICI;0x1200a9;;;<pool SID>)`, still grants BU RX | 401 3 5 |
+//! | U306 | 2.5 % | app, anonymous IUSR; folder starts with `(D;OICI;FR;;;IS)` or `(D;OICI;0x1200a9;;;S-1-5-82-…)` (the app's ApplicationPoolIdentity pool), still grants BU RX | 401 3 5 |
 //! | U307 | 4 % | own SpecificUser pool, anonymous IUSR; folder grants SY, BA and the pool account RX only (seed scenario 1; also records U301) | 401 3 5 |
 //! | U308 | 2.5 % | own pool `X`, anonymous `userName=""`; folder grants SY, BA and the SID of a pool name that does not exist (`X` renamed) (also records U302) | 401 3 5 |
 //! | U401 | 2.5 % | new site, `<location path="Site">` `isapiFilters/filter` SiteMinder/ISAPI_Rewrite/jakarta/PingAccess DLL | 401 4 0 |
@@ -145,7 +147,7 @@ mod acl;
 mod build;
 mod model;
 mod render;
-pub mod sid;
+mod sid;
 mod texts;
 
 use std::path::{Path, PathBuf};
@@ -268,6 +270,13 @@ pub fn generate(opts: &GenerateOptions, out_dir: &Path) -> anyhow::Result<Answer
     let hosts_dir = out_dir.join("hosts");
     std::fs::create_dir_all(&hosts_dir)
         .map_err(|e| anyhow::anyhow!("{}: {e}", hosts_dir.display()))?;
+    // Snapshots of an earlier, larger fleet would linger next to the new ones.
+    for entry in std::fs::read_dir(&hosts_dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            std::fs::remove_file(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        }
+    }
     let mut fleet = Fleet::default();
     let mut key = AnswerKey {
         seed: opts.seed,

@@ -101,6 +101,7 @@ impl Secret {
 
 /// `processModel/@identityType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)]
 pub enum Identity {
     AppPoolIdentity,
     NetworkService,
@@ -441,8 +442,6 @@ pub struct Reg {
     pub bchn_absent: bool,
     /// Extra (stale or harmless) names listed in BackConnectionHostNames.
     pub bchn_extra: Vec<String>,
-    /// LmCompatibilityLevel 5 wanted on a clean host: kept only if no site offers NTLM.
-    pub lm5_if_no_ntlm: bool,
     /// The final BackConnectionHostNames (None = absent).
     pub bchn: Option<Vec<String>>,
 }

@@ -21,8 +21,6 @@ pub const ADMINISTRATORS: &str = "S-1-5-32-544";
 pub const LOCAL_SYSTEM: &str = "S-1-5-18";
 /// NetworkService (`NS`).
 pub const NETWORK_SERVICE: &str = "S-1-5-20";
-/// LocalService (`LS`).
-pub const LOCAL_SERVICE: &str = "S-1-5-19";
 /// `NT AUTHORITY\SERVICE`.
 pub const SERVICE: &str = "S-1-5-6";
 /// `NT AUTHORITY\BATCH`.

@@ -114,6 +114,13 @@ fn clean_hosts_have_clean_facts() {
         if !planted("H009") {
             assert!(!matches!(h.reg.lm_compatibility, Some(0..=2)));
         }
+        if !planted("U103") {
+            assert_ne!(h.reg.lm_compatibility, Some(5));
+        }
+        for a in &h.accounts {
+            let short = a.name.rsplit('\\').next().unwrap();
+            assert!(short.len() <= 20, "{}", a.name);
+        }
         if !planted("U102") {
             assert_ne!(h.reg.restrict_receiving_ntlm, Some(2));
         }

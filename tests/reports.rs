@@ -79,15 +79,25 @@ fn golden_files_per_format() {
         check_golden(f.file_name(), &render(&r, *f));
     }
     // Without a baseline (no drift columns filled, no drift section).
-    check_golden("no-baseline/findings.csv", &render(&fixture::report(), Format::Csv));
-    check_golden("no-baseline/report.html", &render(&fixture::report(), Format::Html));
+    check_golden(
+        "no-baseline/findings.csv",
+        &render(&fixture::report(), Format::Csv),
+    );
+    check_golden(
+        "no-baseline/report.html",
+        &render(&fixture::report(), Format::Html),
+    );
 }
 
 #[test]
 fn rendering_is_deterministic() {
     let r = fixture::report_with_baseline();
     for f in Format::ALL {
-        assert_eq!(render(&r, *f), render(&r, *f), "{f} output changes between runs");
+        assert_eq!(
+            render(&r, *f),
+            render(&r, *f),
+            "{f} output changes between runs"
+        );
     }
 }
 
@@ -135,12 +145,20 @@ fn csv_has_documented_columns_one_row_per_finding_and_no_formulas() {
     let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
     let resolved = r.baseline.as_ref().unwrap().resolved.len();
     assert_eq!(rows.len(), r.findings.len() + resolved);
-    let col = |name: &str| report::csv::COLUMNS.iter().position(|c| *c == name).unwrap();
+    let col = |name: &str| {
+        report::csv::COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .unwrap()
+    };
     for row in &rows {
         assert_eq!(row.len(), report::csv::COLUMNS.len());
         for cell in row.iter() {
             assert!(
-                !matches!(cell.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r')),
+                !matches!(
+                    cell.chars().next(),
+                    Some('=' | '+' | '-' | '@' | '\t' | '\r')
+                ),
                 "formula-like cell {cell:?}"
             );
         }
@@ -153,9 +171,14 @@ fn csv_has_documented_columns_one_row_per_finding_and_no_formulas() {
     assert!(evil[col("message")].contains(fixture::XSS_SCRIPT));
     let drifts: Vec<&str> = rows.iter().map(|row| &row[col("drift")]).collect();
     assert!(drifts.contains(&"new") && drifts.contains(&"unchanged"));
-    assert_eq!(drifts.iter().filter(|d| **d == "resolved").count(), resolved);
+    assert_eq!(
+        drifts.iter().filter(|d| **d == "resolved").count(),
+        resolved
+    );
     // The finding whose fix starts with '-' is neutralised too.
-    assert!(rows.iter().any(|row| row[col("fix")].starts_with("'-Remove")));
+    assert!(rows
+        .iter()
+        .any(|row| row[col("fix")].starts_with("'-Remove")));
 }
 
 // ---- NDJSON ------------------------------------------------------------------------------------
@@ -206,7 +229,9 @@ fn check_junit_structure(doc: &roxmltree::Document) {
     assert_eq!(root.tag_name().name(), "testsuites");
     let is_int = |s: &str| s.parse::<i64>().is_ok();
     let is_decimal = |s: &str| {
-        !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.') && s.matches('.').count() <= 1
+        !s.is_empty()
+            && s.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && s.matches('.').count() <= 1
     };
     let is_ts = |s: &str| {
         let b = s.as_bytes();
@@ -220,13 +245,30 @@ fn check_junit_structure(doc: &roxmltree::Document) {
     };
     for (i, suite) in root.children().filter(|n| n.is_element()).enumerate() {
         assert_eq!(suite.tag_name().name(), "testsuite");
-        for a in ["name", "package", "id", "hostname", "timestamp", "tests", "failures", "errors", "time"] {
+        for a in [
+            "name",
+            "package",
+            "id",
+            "hostname",
+            "timestamp",
+            "tests",
+            "failures",
+            "errors",
+            "time",
+        ] {
             assert!(suite.attribute(a).is_some(), "testsuite lacks @{a}");
         }
         assert!(!suite.attribute("name").unwrap().trim().is_empty());
         assert!(!suite.attribute("hostname").unwrap().trim().is_empty());
-        assert_eq!(suite.attribute("id").unwrap(), i.to_string(), "ids count from 0");
-        assert!(is_ts(suite.attribute("timestamp").unwrap()), "timestamp pattern");
+        assert_eq!(
+            suite.attribute("id").unwrap(),
+            i.to_string(),
+            "ids count from 0"
+        );
+        assert!(
+            is_ts(suite.attribute("timestamp").unwrap()),
+            "timestamp pattern"
+        );
         assert!(is_decimal(suite.attribute("time").unwrap()));
         for a in ["tests", "failures", "errors", "skipped"] {
             if let Some(v) = suite.attribute(a) {
@@ -249,7 +291,8 @@ fn check_junit_structure(doc: &roxmltree::Document) {
             assert!(!case.attribute("name").unwrap().is_empty());
             assert!(!case.attribute("classname").unwrap().is_empty());
             assert!(is_decimal(case.attribute("time").unwrap()));
-            let outcome: Vec<roxmltree::Node> = case.children().filter(|n| n.is_element()).collect();
+            let outcome: Vec<roxmltree::Node> =
+                case.children().filter(|n| n.is_element()).collect();
             assert!(outcome.len() <= 1, "at most one of skipped/error/failure");
             if let Some(o) = outcome.first() {
                 match o.tag_name().name() {
@@ -266,7 +309,10 @@ fn check_junit_structure(doc: &roxmltree::Document) {
         assert_eq!(suite.attribute("tests").unwrap(), tests.to_string());
         assert_eq!(suite.attribute("failures").unwrap(), failures.to_string());
         assert_eq!(suite.attribute("errors").unwrap(), errors.to_string());
-        assert_eq!(suite.attribute("skipped").unwrap_or("0"), skipped.to_string());
+        assert_eq!(
+            suite.attribute("skipped").unwrap_or("0"),
+            skipped.to_string()
+        );
     }
 }
 
@@ -276,26 +322,50 @@ fn junit_has_a_suite_per_host_and_a_case_per_evaluated_rule() {
     let text = render(&r, Format::Junit);
     let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
     check_junit_structure(&doc);
-    assert!(!text.contains('\u{1}') && !text.contains('\u{FFFE}'), "illegal XML characters dropped");
-    let suites: Vec<roxmltree::Node> = doc.root_element().children().filter(|n| n.is_element()).collect();
+    assert!(
+        !text.contains('\u{1}') && !text.contains('\u{FFFE}'),
+        "illegal XML characters dropped"
+    );
+    let suites: Vec<roxmltree::Node> = doc
+        .root_element()
+        .children()
+        .filter(|n| n.is_element())
+        .collect();
     assert_eq!(suites.len(), r.hosts.len());
     for (suite, host) in suites.iter().zip(&r.hosts) {
         assert_eq!(suite.attribute("name").unwrap(), host.name);
-        let cases: Vec<roxmltree::Node> = suite.children().filter(|n| n.has_tag_name("testcase")).collect();
+        let cases: Vec<roxmltree::Node> = suite
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
         if host.status.evaluated() {
             let evaluated = host.rules_evaluated.len() + host.not_evaluated.len();
             assert_eq!(cases.len(), evaluated, "{}", host.name);
-            for f in r.findings.iter().filter(|f| f.host == host.name && f.waived.is_none()) {
+            for f in r
+                .findings
+                .iter()
+                .filter(|f| f.host == host.name && f.waived.is_none())
+            {
                 let case = cases
                     .iter()
-                    .find(|c| c.attribute("name").unwrap().starts_with(&format!("{} ", f.rule)))
+                    .find(|c| {
+                        c.attribute("name")
+                            .unwrap()
+                            .starts_with(&format!("{} ", f.rule))
+                    })
                     .unwrap();
                 let failure = case.children().find(|n| n.has_tag_name("failure")).unwrap();
-                assert!(failure.text().unwrap().contains(&f.message.replace(['\u{1}', '\u{FFFE}'], "")));
+                assert!(failure
+                    .text()
+                    .unwrap()
+                    .contains(&f.message.replace(['\u{1}', '\u{FFFE}'], "")));
             }
         } else {
             assert_eq!(cases.len(), 1);
-            let err = cases[0].children().find(|n| n.has_tag_name("error")).expect("errored testcase");
+            let err = cases[0]
+                .children()
+                .find(|n| n.has_tag_name("error"))
+                .expect("errored testcase");
             assert_eq!(err.attribute("type").unwrap(), host.status.as_str());
         }
     }
@@ -315,7 +385,9 @@ fn sarif_matches_the_oasis_schema_and_maps_findings() {
     let run = &v["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), r.rules.len());
-    assert!(rules.iter().all(|x| x["help"]["text"].as_str().is_some_and(|t| !t.is_empty())));
+    assert!(rules
+        .iter()
+        .all(|x| x["help"]["text"].as_str().is_some_and(|t| !t.is_empty())));
     let results = run["results"].as_array().unwrap();
     let resolved = r.baseline.as_ref().unwrap().resolved.len();
     assert_eq!(results.len(), r.findings.len() + resolved);
@@ -328,7 +400,12 @@ fn sarif_matches_the_oasis_schema_and_maps_findings() {
     }
     let f1 = results
         .iter()
-        .find(|x| x["partialFingerprints"]["iisSweepFingerprint/v1"].as_str().unwrap().starts_with("6f1c2a9e"))
+        .find(|x| {
+            x["partialFingerprints"]["iisSweepFingerprint/v1"]
+                .as_str()
+                .unwrap()
+                .starts_with("6f1c2a9e")
+        })
         .unwrap();
     assert_eq!(f1["level"], "error", "critical → error");
     let uris: Vec<&str> = f1["locations"]
@@ -337,10 +414,18 @@ fn sarif_matches_the_oasis_schema_and_maps_findings() {
         .iter()
         .filter_map(|l| l["physicalLocation"]["artifactLocation"]["uri"].as_str())
         .collect();
-    assert!(uris.contains(&"file:///C:/inetpub/wwwroot/web.config"), "{uris:?}");
+    assert!(
+        uris.contains(&"file:///C:/inetpub/wwwroot/web.config"),
+        "{uris:?}"
+    );
     assert!(results.iter().any(|x| x["baselineState"] == "absent"));
-    assert!(results.iter().any(|x| x["suppressions"][0]["status"] == "accepted"));
-    assert_eq!(run["invocations"][0]["executionSuccessful"], false, "two hosts failed");
+    assert!(results
+        .iter()
+        .any(|x| x["suppressions"][0]["status"] == "accepted"));
+    assert_eq!(
+        run["invocations"][0]["executionSuccessful"], false,
+        "two hosts failed"
+    );
 }
 
 // ---- InSpec / HDF ------------------------------------------------------------------------------
@@ -359,7 +444,12 @@ fn inspec_matches_the_hdf_schema_with_a_control_per_rule() {
     let u101 = controls.iter().find(|c| c["id"] == "U101").unwrap();
     assert!(u101["tags"]["cis"][0].as_str().unwrap().starts_with("CIS"));
     let statuses = |c: &Value| -> Vec<String> {
-        c["results"].as_array().unwrap().iter().map(|x| x["status"].as_str().unwrap().to_string()).collect()
+        c["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["status"].as_str().unwrap().to_string())
+            .collect()
     };
     // U201: two failed findings (web01, evil host), web02 passed, two unevaluated hosts skipped.
     let s = statuses(u201);
@@ -367,7 +457,10 @@ fn inspec_matches_the_hdf_schema_with_a_control_per_rule() {
     assert_eq!(s.iter().filter(|x| *x == "passed").count(), 1);
     assert_eq!(s.iter().filter(|x| *x == "skipped").count(), 2);
     let u301 = controls.iter().find(|c| c["id"] == "U301").unwrap();
-    assert!(statuses(u301).iter().all(|x| x != "failed"), "the only U301 finding is waived");
+    assert!(
+        statuses(u301).iter().all(|x| x != "failed"),
+        "the only U301 finding is waived"
+    );
     assert_eq!(v["statistics"]["controls"]["failed"]["total"], 3);
 }
 
@@ -395,10 +488,24 @@ fn templates_only_triple_stash_our_own_assets() {
             );
             rest = &inner[end..];
         }
-        assert!(!text.contains("{{&"), "{name}: {{{{& …}}}} renders unescaped");
+        assert!(
+            !text.contains("{{&"),
+            "{name}: {{{{& …}}}} renders unescaped"
+        );
     }
-    let js = html::TEMPLATES.iter().find(|(n, _)| *n == "script.js").unwrap().1;
-    for bad in [".innerHTML", ".outerHTML", "insertAdjacentHTML(", "document.write(", "eval(", "new Function("] {
+    let js = html::TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == "script.js")
+        .unwrap()
+        .1;
+    for bad in [
+        ".innerHTML",
+        ".outerHTML",
+        "insertAdjacentHTML(",
+        "document.write(",
+        "eval(",
+        "new Function(",
+    ] {
         assert!(!js.contains(bad), "script.js uses {bad}");
     }
 }
@@ -411,21 +518,40 @@ fn html_escapes_host_text_and_pins_its_own_style_and_script() {
     assert_eq!(page.matches("<script").count(), 2);
     assert_eq!(page.matches("<style").count(), 1);
     // (Handlebars writes `=` as `&#x3D;` in the attribute; the browser reads `=`.)
-    let csp = between(&page, "http-equiv=\"Content-Security-Policy\" content=\"", "\"").replace("&#x3D;", "=");
+    let csp = between(
+        &page,
+        "http-equiv=\"Content-Security-Policy\" content=\"",
+        "\"",
+    )
+    .replace("&#x3D;", "=");
     use base64::Engine;
     use sha2::Digest;
-    let hash = |t: &str| base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(t.as_bytes()));
+    let hash = |t: &str| {
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(t.as_bytes()))
+    };
     let css = between(&page, "<style>", "</style>");
     let js = between(&page, "<script>", "</script>");
     assert!(csp.contains(&format!("style-src 'sha256-{}'", hash(css))));
     assert!(csp.contains(&format!("script-src 'sha256-{}'", hash(js))));
     assert!(csp.contains("default-src 'none'"));
     // Nothing hostile survives as markup (the failed-hosts table and charts are server-rendered).
-    for raw in [fixture::XSS_SCRIPT, fixture::XSS_IMG, fixture::EVIL_HOST, "<img", "<b>bold"] {
+    for raw in [
+        fixture::XSS_SCRIPT,
+        fixture::XSS_IMG,
+        fixture::EVIL_HOST,
+        "<img",
+        "<b>bold",
+    ] {
         assert!(!page.contains(raw), "unescaped {raw:?}");
     }
-    assert!(page.contains("&lt;script&gt;window.__pwned&#x3D;4&lt;/script&gt;evil01"), "chart label escaped");
-    assert!(!page.contains("http://") || !page.contains("src=\"http"), "no remote resources");
+    assert!(
+        page.contains("&lt;script&gt;window.__pwned&#x3D;4&lt;/script&gt;evil01"),
+        "chart label escaped"
+    );
+    assert!(
+        !page.contains("http://") || !page.contains("src=\"http"),
+        "no remote resources"
+    );
     // The island is the report.
     let island = between(&page, "data-encoding=\"json\">", "</script>");
     assert!(!island.contains('<') && !island.contains('>') && !island.contains('&'));
@@ -439,7 +565,9 @@ fn big_islands_are_gzip_base64_and_unpack_to_the_report() {
     let page = html::render_with(&r, None, &HtmlOptions { compress_over: 0 }).unwrap();
     let island = between(&page, "data-encoding=\"gzip+base64\">", "</script>");
     use base64::Engine;
-    let gz = base64::engine::general_purpose::STANDARD.decode(island.trim()).unwrap();
+    let gz = base64::engine::general_purpose::STANDARD
+        .decode(island.trim())
+        .unwrap();
     let mut json = String::new();
     std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut json).unwrap();
     let back: Report = serde_json::from_str(&json).unwrap();
@@ -464,9 +592,7 @@ fn html_templates_can_be_overridden_and_typos_fail() {
 fn html_summary_numbers_match_the_report() {
     let r = fixture::report_with_baseline();
     let page = render(&r, Format::Html);
-    let num = |attr: &str| -> u32 {
-        between(&page, &format!("{attr}\">"), "<").parse().unwrap()
-    };
+    let num = |attr: &str| -> u32 { between(&page, &format!("{attr}\">"), "<").parse().unwrap() };
     assert_eq!(num("data-total=\"hosts"), r.totals.hosts);
     assert_eq!(num("data-total=\"findings"), r.totals.findings);
     assert_eq!(num("data-total=\"waived"), r.totals.waived);
@@ -490,10 +616,35 @@ fn rerender_reads_report_json_applies_a_baseline_and_writes_every_format() {
     let mut old = fixture::report();
     old.findings.truncate(2);
     old.recompute_totals();
-    report::write_all(&old, &OutputOptions { out_dir: first.clone(), formats: vec![Format::Json], templates: None }).unwrap();
-    report::write_all(&fixture::report(), &OutputOptions { out_dir: second.clone(), formats: vec![Format::Json], templates: None }).unwrap();
-    let opts = OutputOptions { out_dir: out.clone(), formats: Format::ALL.to_vec(), templates: None };
-    let r = report::rerender(&second.join("report.json"), &opts, Some(&first.join("report.json"))).unwrap();
+    report::write_all(
+        &old,
+        &OutputOptions {
+            out_dir: first.clone(),
+            formats: vec![Format::Json],
+            templates: None,
+        },
+    )
+    .unwrap();
+    report::write_all(
+        &fixture::report(),
+        &OutputOptions {
+            out_dir: second.clone(),
+            formats: vec![Format::Json],
+            templates: None,
+        },
+    )
+    .unwrap();
+    let opts = OutputOptions {
+        out_dir: out.clone(),
+        formats: Format::ALL.to_vec(),
+        templates: None,
+    };
+    let r = report::rerender(
+        &second.join("report.json"),
+        &opts,
+        Some(&first.join("report.json")),
+    )
+    .unwrap();
     let b = r.baseline.as_ref().unwrap();
     assert_eq!((b.new, b.unchanged), (3, 2));
     for f in Format::ALL {
@@ -507,7 +658,16 @@ fn rerender_reads_report_json_applies_a_baseline_and_writes_every_format() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     // Without a baseline the drift of the input is kept.
-    let again = report::rerender(&out.join("report.json"), &OutputOptions { out_dir: dir.path().join("again"), formats: vec![Format::Csv], templates: None }, None).unwrap();
+    let again = report::rerender(
+        &out.join("report.json"),
+        &OutputOptions {
+            out_dir: dir.path().join("again"),
+            formats: vec![Format::Csv],
+            templates: None,
+        },
+        None,
+    )
+    .unwrap();
     assert_eq!(again.baseline, r.baseline);
     // Not a report.
     std::fs::write(dir.path().join("x.json"), "{\"schema\":\"something/else\"}").unwrap();
@@ -517,13 +677,24 @@ fn rerender_reads_report_json_applies_a_baseline_and_writes_every_format() {
 
 #[test]
 fn format_lists_parse() {
-    assert_eq!(Format::parse_list("json, CSV,csv").unwrap(), vec![Format::Json, Format::Csv]);
+    assert_eq!(
+        Format::parse_list("json, CSV,csv").unwrap(),
+        vec![Format::Json, Format::Csv]
+    );
     assert_eq!(Format::parse_list("all").unwrap(), Format::ALL.to_vec());
     assert!(Format::parse_list("pdf").unwrap_err().contains("sarif"));
     let names: Vec<&str> = Format::ALL.iter().map(|f| f.file_name()).collect();
     assert_eq!(
         names,
-        ["report.json", "report.html", "findings.csv", "junit.xml", "report.sarif", "findings.ndjson", "inspec.json"]
+        [
+            "report.json",
+            "report.html",
+            "findings.csv",
+            "junit.xml",
+            "report.sarif",
+            "findings.ndjson",
+            "inspec.json"
+        ]
     );
 }
 
@@ -538,7 +709,13 @@ fn every_format_handles_an_empty_report() {
         // NDJSON of no findings is an empty file.
         assert!(*f == Format::Ndjson || !out.is_empty(), "{f}");
     }
-    validate("tests/schemas/sarif-schema-2.1.0.json", &serde_json::from_str(&render(&r, Format::Sarif)).unwrap());
-    validate("tests/schemas/hdf-exec-json.json", &serde_json::from_str(&render(&r, Format::Inspec)).unwrap());
+    validate(
+        "tests/schemas/sarif-schema-2.1.0.json",
+        &serde_json::from_str(&render(&r, Format::Sarif)).unwrap(),
+    );
+    validate(
+        "tests/schemas/hdf-exec-json.json",
+        &serde_json::from_str(&render(&r, Format::Inspec)).unwrap(),
+    );
     check_junit_structure(&roxmltree::Document::parse(&render(&r, Format::Junit)).unwrap());
 }

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use handlebars::Handlebars;
 use serde::Serialize;
 
-use super::model::{Report, RuleInfo, RunInfo, Severity, Totals, ToolInfo};
+use super::model::{Report, RuleInfo, RunInfo, Severity, ToolInfo, Totals};
 
 /// The embedded templates: (file name, text). `--templates DIR` replaces any of them by name.
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -282,7 +282,7 @@ fn charts(report: &Report) -> Vec<Chart> {
     let mut sites: BTreeMap<String, u32> = BTreeMap::new();
     for f in report.findings.iter().filter(|f| f.waived.is_none()) {
         if let Some(s) = &f.site {
-            *sites.entry(format!("{} / {s}", f.host)).or_default() += 1;
+            *sites.entry(format!("{s} · {}", f.host)).or_default() += 1;
         }
     }
     let sites = top(sites, 10)
@@ -462,7 +462,11 @@ pub fn data_island(report: &Report) -> anyhow::Result<String> {
 }
 
 /// Renders into `w`.
-pub fn write_to(report: &Report, templates: Option<&Path>, w: &mut dyn Write) -> anyhow::Result<()> {
+pub fn write_to(
+    report: &Report,
+    templates: Option<&Path>,
+    w: &mut dyn Write,
+) -> anyhow::Result<()> {
     let html = render(report, templates)?;
     w.write_all(html.as_bytes())?;
     Ok(())

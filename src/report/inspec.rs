@@ -182,7 +182,11 @@ fn finding_result(f: &Finding, start: &str) -> ControlResult {
         let _ = writeln!(msg, "folder: {p}");
     }
     if let Some(l) = &f.log_evidence {
-        let _ = writeln!(msg, "IIS log: {} matching 401 responses on site {}", l.count, l.site_id);
+        let _ = writeln!(
+            msg,
+            "IIS log: {} matching 401 responses on site {}",
+            l.count, l.site_id
+        );
     }
     let _ = write!(msg, "fix: {}", f.fix);
     let code_desc = format!("{}: {}", super::finding_place(f), f.message);
@@ -265,7 +269,8 @@ pub fn write_to(report: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
                 continue;
             }
             if let Some(fs) = by_host_rule.get(&(h.name.as_str(), code)) {
-                c.results.extend(fs.iter().map(|f| finding_result(f, start)));
+                c.results
+                    .extend(fs.iter().map(|f| finding_result(f, start)));
             } else if let Some(n) = h.not_evaluated.iter().find(|n| n.rule == code) {
                 c.results.push(ControlResult {
                     status: "skipped",
@@ -307,8 +312,11 @@ pub fn write_to(report: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
         _ => None,
     };
 
-    let oses: std::collections::BTreeSet<&str> =
-        report.hosts.iter().filter_map(|h| h.os.as_deref()).collect();
+    let oses: std::collections::BTreeSet<&str> = report
+        .hosts
+        .iter()
+        .filter_map(|h| h.os.as_deref())
+        .collect();
     let release = match (oses.len(), oses.iter().next()) {
         (1, Some(os)) => os.to_string(),
         _ => "various".to_string(),

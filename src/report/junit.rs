@@ -80,9 +80,19 @@ fn timestamp(rfc3339: &str) -> Option<String> {
 
 enum Outcome {
     Passed,
-    Failure { kind: String, message: String, body: String },
-    Error { kind: String, message: String, body: String },
-    Skipped { message: String },
+    Failure {
+        kind: String,
+        message: String,
+        body: String,
+    },
+    Error {
+        kind: String,
+        message: String,
+        body: String,
+    },
+    Skipped {
+        message: String,
+    },
 }
 
 struct Case {
@@ -112,11 +122,7 @@ fn finding_block(f: &Finding, out: &mut String) {
         );
     }
     if let Some(w) = &f.waived {
-        let _ = writeln!(
-            out,
-            "  waived until {}: {}",
-            w.expires, w.justification
-        );
+        let _ = writeln!(out, "  waived until {}: {}", w.expires, w.justification);
     }
     if let Some(d) = f.drift {
         let _ = writeln!(
@@ -190,7 +196,10 @@ fn host_cases(
             outcome: Outcome::Error {
                 kind: h.status.as_str().into(),
                 message: format!("{}: {reason}", h.status.as_str()),
-                body: format!("host {} was not evaluated: {reason}\nsource: {}\n", h.name, h.source),
+                body: format!(
+                    "host {} was not evaluated: {reason}\nsource: {}\n",
+                    h.name, h.source
+                ),
             },
         }];
     }
@@ -249,7 +258,10 @@ pub fn write_to(report: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
     let mut buf = String::new();
     for (id, h) in report.hosts.iter().enumerate() {
         buf.clear();
-        let findings = by_host.get(h.name.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let findings = by_host
+            .get(h.name.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         let cases = host_cases(h, findings, &rule_names);
         let count = |pred: fn(&Outcome) -> bool| cases.iter().filter(|c| pred(&c.outcome)).count();
         let failures = count(|o| matches!(o, Outcome::Failure { .. }));
@@ -262,7 +274,11 @@ pub fn write_to(report: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
             .and_then(timestamp)
             .unwrap_or_else(|| run_ts.clone());
         let name = escape_attr(&token(&h.name));
-        let name = if name.is_empty() { "(unnamed host)".into() } else { name };
+        let name = if name.is_empty() {
+            "(unnamed host)".into()
+        } else {
+            name
+        };
         let _ = writeln!(
             buf,
             "  <testsuite name=\"{name}\" package=\"iis-sweep\" id=\"{id}\" hostname=\"{name}\" timestamp=\"{ts}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{}.{:03}\">",
@@ -314,7 +330,16 @@ pub fn write_to(report: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
                         escape_attr(message)
                     );
                 }
-                Outcome::Failure { kind, message, body } | Outcome::Error { kind, message, body } => {
+                Outcome::Failure {
+                    kind,
+                    message,
+                    body,
+                }
+                | Outcome::Error {
+                    kind,
+                    message,
+                    body,
+                } => {
                     let tag = if matches!(c.outcome, Outcome::Failure { .. }) {
                         "failure"
                     } else {
@@ -354,10 +379,7 @@ mod tests {
     #[test]
     fn escaping_strips_illegal_characters() {
         assert_eq!(escape_text("a\u{0}b\u{1b}c\u{FFFE}<&>"), "abc&lt;&amp;&gt;");
-        assert_eq!(
-            escape_attr("\"x'\n\ty\u{7}"),
-            "&quot;x&apos;&#10;&#9;y"
-        );
+        assert_eq!(escape_attr("\"x'\n\ty\u{7}"), "&quot;x&apos;&#10;&#9;y");
     }
 
     #[test]

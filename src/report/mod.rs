@@ -147,7 +147,11 @@ pub fn render_to(
 }
 
 /// Renders one format to bytes (tests and callers that want the text).
-pub fn render(report: &Report, format: Format, templates: Option<&Path>) -> anyhow::Result<Vec<u8>> {
+pub fn render(
+    report: &Report,
+    format: Format,
+    templates: Option<&Path>,
+) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
     render_to(report, format, templates, &mut out)?;
     Ok(out)
@@ -160,8 +164,10 @@ pub fn write_all(report: &Report, opts: &OutputOptions) -> anyhow::Result<Vec<Pa
     let mut written = Vec::new();
     for f in &opts.formats {
         let path = opts.out_dir.join(f.file_name());
-        write_atomic_with(&path, |w| render_to(report, *f, opts.templates.as_deref(), w))
-            .map_err(|e| anyhow::anyhow!("writing the {f} report: {e:#}"))?;
+        write_atomic_with(&path, |w| {
+            render_to(report, *f, opts.templates.as_deref(), w)
+        })
+        .map_err(|e| anyhow::anyhow!("writing the {f} report: {e:#}"))?;
         written.push(path);
     }
     Ok(written)
@@ -245,7 +251,9 @@ pub(crate) fn host_statuses(report: &Report) -> std::collections::HashMap<&str, 
 /// The report's findings followed by the baseline's resolved ones, each with its drift label
 /// (`new`, `unchanged`, `resolved`, or none without a baseline). CSV, NDJSON and SARIF list
 /// resolved findings too, so a log platform or dashboard sees them close.
-pub(crate) fn findings_with_resolved(report: &Report) -> impl Iterator<Item = (&Finding, Option<&'static str>)> {
+pub(crate) fn findings_with_resolved(
+    report: &Report,
+) -> impl Iterator<Item = (&Finding, Option<&'static str>)> {
     let current = report.findings.iter().map(|f| {
         let d = f.drift.map(|d| match d {
             model::Drift::New => "new",

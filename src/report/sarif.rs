@@ -235,11 +235,15 @@ fn result(
     rule_index: &HashMap<&str, usize>,
     baseline_state: Option<&'static str>,
 ) -> SarifResult {
-    let qualified = [Some(f.host.as_str()), f.site.as_deref(), f.url_path.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join("/");
+    let qualified = [
+        Some(f.host.as_str()),
+        f.site.as_deref(),
+        f.url_path.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("/");
     let logical = json!([{ "fullyQualifiedName": qualified, "kind": "resource" }]);
     let mut locations: Vec<Value> = f
         .evidence
@@ -341,44 +345,44 @@ pub fn write_to(report: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
         })
         .collect();
     let rfc = |s: &str| {
-        chrono::DateTime::parse_from_rfc3339(s)
-            .ok()
-            .map(|t| t.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        })
     };
-    let log = Log {
-        schema: SARIF_SCHEMA,
-        version: SARIF_VERSION,
-        runs: vec![Run {
-            tool: Tool {
-                driver: Driver {
-                    name: "iis-sweep",
-                    version: &report.tool.version,
-                    semantic_version: &report.tool.version,
-                    rules: report.rules.iter().map(rule_descriptor).collect(),
+    let log =
+        Log {
+            schema: SARIF_SCHEMA,
+            version: SARIF_VERSION,
+            runs: vec![Run {
+                tool: Tool {
+                    driver: Driver {
+                        name: "iis-sweep",
+                        version: &report.tool.version,
+                        semantic_version: &report.tool.version,
+                        rules: report.rules.iter().map(rule_descriptor).collect(),
+                    },
                 },
-            },
-            invocations: vec![Invocation {
-                execution_successful: failed.is_empty() && !report.run.interrupted,
-                start_time_utc: rfc(&report.run.started),
-                end_time_utc: rfc(&report.run.finished),
-                tool_execution_notifications: failed,
+                invocations: vec![Invocation {
+                    execution_successful: failed.is_empty() && !report.run.interrupted,
+                    start_time_utc: rfc(&report.run.started),
+                    end_time_utc: rfc(&report.run.finished),
+                    tool_execution_notifications: failed,
+                }],
+                results,
+                properties: json!({
+                    "reportSchema": report.schema,
+                    "ruleset": report.tool.ruleset,
+                    "command": report.run.command,
+                    "hosts": report.totals.hosts,
+                    "hostsByStatus": report.totals.hosts_by_status,
+                    "interrupted": report.run.interrupted,
+                }),
+                automation_details: report.run.shard.as_ref().map(
+                    |s| json!({ "id": format!("iis-sweep/shard-{}/", s.replace('/', "-of-")) }),
+                ),
             }],
-            results,
-            properties: json!({
-                "reportSchema": report.schema,
-                "ruleset": report.tool.ruleset,
-                "command": report.run.command,
-                "hosts": report.totals.hosts,
-                "hostsByStatus": report.totals.hosts_by_status,
-                "interrupted": report.run.interrupted,
-            }),
-            automation_details: report
-                .run
-                .shard
-                .as_ref()
-                .map(|s| json!({ "id": format!("iis-sweep/shard-{}/", s.replace('/', "-of-")) })),
-        }],
-    };
+        };
     serde_json::to_writer_pretty(&mut *w, &log)?;
     w.write_all(b"\n")?;
     Ok(())

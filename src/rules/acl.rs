@@ -37,7 +37,7 @@ use crate::acl::{
 };
 use crate::iis::{sections, Application, Site, VirtualDirectory};
 use crate::report::model::{EvidenceKind, Severity, Substatus};
-use crate::snapshot::normalize_windows_path;
+use crate::snapshot::{normalize_windows_path, AccountFact};
 
 use super::common::{appcmd_path, value_evidence, SitePath};
 use super::{Fact, FindingDraft, HostContext, Rule, RuleDocs, Sink};
@@ -374,10 +374,9 @@ fn scan(ctx: &HostContext, sink: &mut Sink, mut judge: impl FnMut(&Folder) -> Ve
         };
         match judge(&folder) {
             Verdict::NotApplicable => {}
-            Verdict::Skip(reason) => sink.skip(format!(
-                "{} {}: {reason}",
-                folder.p.site, folder.p.url_path
-            )),
+            Verdict::Skip(reason) => {
+                sink.skip(format!("{} {}: {reason}", folder.p.site, folder.p.url_path))
+            }
             Verdict::Fine => judged.push((site, norm)),
             Verdict::Report {
                 draft,
@@ -398,13 +397,61 @@ fn scan(ctx: &HostContext, sink: &mut Sink, mut judge: impl FnMut(&Folder) -> Ve
     }
 }
 
-/// The names of the host's pools (to name pool SIDs).
-fn pool_names(ctx: &HostContext) -> Vec<String> {
-    ctx.config
-        .app_pools()
-        .iter()
-        .map(|p| p.name.clone())
-        .collect()
+/// Names SIDs for evidence: well-known names, `IIS APPPOOL\<pool>` for the host's pools, and
+/// the accounts table for domain and machine accounts.
+pub(super) struct Naming<'a> {
+    pub pools: Vec<String>,
+    accounts: &'a [AccountFact],
+}
+
+impl<'a> Naming<'a> {
+    pub fn new(ctx: &'a HostContext) -> Naming<'a> {
+        Naming {
+            pools: ctx
+                .config
+                .app_pools()
+                .iter()
+                .map(|p| p.name.clone())
+                .collect(),
+            accounts: &ctx.snapshot.accounts,
+        }
+    }
+
+    fn account(&self, sid: &Sid) -> Option<&str> {
+        if !sid.is_account_domain() {
+            return None;
+        }
+        let text = sid.to_string();
+        self.accounts
+            .iter()
+            .find(|a| {
+                a.sid
+                    .as_deref()
+                    .is_some_and(|s| s.trim().eq_ignore_ascii_case(&text))
+            })
+            .map(|a| a.name.as_str())
+    }
+
+    /// A trustee's display name.
+    pub fn trustee(&self, t: &Trustee) -> String {
+        match t.sid().and_then(|s| self.account(s)) {
+            Some(n) => n.to_string(),
+            None => acl::display_trustee(t, &self.pools),
+        }
+    }
+
+    /// An ACE as icacls prints it, with the trustee named.
+    pub fn ace(&self, a: &acl::Ace) -> String {
+        let text = acl::icacls_ace(a, &self.pools);
+        match a
+            .trustee
+            .sid()
+            .and_then(|s| self.account(s).map(|n| (s, n)))
+        {
+            Some((sid, name)) => text.replacen(&sid.to_string(), name, 1),
+            None => text,
+        }
+    }
 }
 
 /// Loads the folder's security descriptor or says why it cannot be judged.
@@ -528,7 +575,9 @@ fn remove_deny_commands(folder: &str, sd: &SecurityDescriptor, indexes: &[usize]
 fn denial_fix(folder: &str, sd: &SecurityDescriptor, den: &Denial, grantee: &str) -> String {
     let mut cmds = remove_deny_commands(folder, sd, &den.deny_aces());
     if den.lacks_grant() || cmds.is_empty() {
-        cmds.push(format!("icacls \"{folder}\" /grant \"{grantee}:(OI)(CI)RX\""));
+        cmds.push(format!(
+            "icacls \"{folder}\" /grant \"{grantee}:(OI)(CI)RX\""
+        ));
     }
     cmds.join(" && ")
 }
@@ -550,7 +599,7 @@ fn decision_evidence(
     who: &str,
     sd: &SecurityDescriptor,
     decision: &AccessDecision,
-    pools: &[String],
+    names: &Naming,
 ) -> FindingDraft {
     if decision.evidence.is_empty() {
         d = d.fact(
@@ -561,7 +610,7 @@ fn decision_evidence(
     }
     for e in &decision.evidence {
         let rendered = ace_at(sd, e.index)
-            .map(|a| format!(" = {}", acl::icacls_ace(a, pools)))
+            .map(|a| format!(" = {}", names.ace(a)))
             .unwrap_or_default();
         let effect = match e.effect {
             Effect::Allowed => "allows",
@@ -598,7 +647,7 @@ pub(super) fn denied_finding(
     grant_sid: &str,
     rx: &ReadExecute,
     sd: &SecurityDescriptor,
-    pools: &[String],
+    names: &Naming,
 ) -> Option<FindingDraft> {
     let den = Denial::of(rx)?;
     Some(denial_draft(
@@ -609,7 +658,7 @@ pub(super) fn denied_finding(
         grant_sid,
         &den,
         sd,
-        pools,
+        names,
     ))
 }
 
@@ -623,7 +672,7 @@ fn denial_draft(
     grantee: &str,
     den: &Denial,
     sd: &SecurityDescriptor,
-    pools: &[String],
+    names: &Naming,
 ) -> FindingDraft {
     let d = FindingDraft::new(format!(
         "{who} may not read {folder} ({}): {requests} to {}{} get 401.3.",
@@ -638,7 +687,7 @@ fn denial_draft(
     .at(&p.site, p.application.as_deref(), Some(&p.url_path))
     .physical(folder)
     .fix(denial_fix(folder, sd, den, grantee));
-    decision_evidence(d, folder, who, sd, den.shown(), pools)
+    decision_evidence(d, folder, who, sd, den.shown(), names)
 }
 
 fn report(draft: FindingDraft, cause: String, sd: &SecurityDescriptor, den: &Denial) -> Verdict {
@@ -665,7 +714,11 @@ fn account_evidence(d: FindingDraft, name: &str, pr: &Principal) -> FindingDraft
     let mut d = d.fact(
         EvidenceKind::Account,
         Some(name),
-        format!("{name} = {} ({} token groups)", pr.user_sid, pr.group_sids.len()),
+        format!(
+            "{name} = {} ({} token groups)",
+            pr.user_sid,
+            pr.group_sids.len()
+        ),
     );
     for n in pr.notes.iter().filter(|n| n.contains("disabled")) {
         d = d.fact(EvidenceKind::Account, Some(name), n.clone());
@@ -678,19 +731,9 @@ fn pool_evidence(ctx: &HostContext, f: &Folder, mut d: FindingDraft) -> FindingD
     let Some(pool) = f.p.pool.as_deref().and_then(|n| ctx.config.pool(n)) else {
         return d;
     };
-    d = value_evidence(
-        d,
-        &format!("add name=\"{}\"><processModel", pool.name),
-        "identityType",
-        Some(&pool.identity_type),
-    );
+    d = value_evidence(d, "processModel", "identityType", Some(&pool.identity_type));
     if let Some(u) = &pool.user_name {
-        d = value_evidence(
-            d,
-            &format!("add name=\"{}\"><processModel", pool.name),
-            "userName",
-            Some(u),
-        );
+        d = value_evidence(d, "processModel", "userName", Some(u));
     }
     d
 }
@@ -750,7 +793,7 @@ fn iusr_principal(f: &Folder) -> Option<Result<&Principal, String>> {
 }
 
 fn check_anonymous_iusr(ctx: &HostContext, sink: &mut Sink) {
-    let pools = pool_names(ctx);
+    let names = Naming::new(ctx);
     scan(ctx, sink, |f| {
         let principal = match iusr_principal(f) {
             None => return Verdict::NotApplicable,
@@ -769,7 +812,7 @@ fn check_anonymous_iusr(ctx: &HostContext, sink: &mut Sink) {
             // U307 reports this folder.
             return Verdict::Fine;
         }
-        let Some(d) = denied_finding(&f.p, &f.path, "IUSR", "*S-1-5-17", &rx, &sd, &pools) else {
+        let Some(d) = denied_finding(&f.p, &f.path, "IUSR", "*S-1-5-17", &rx, &sd, &names) else {
             return Verdict::Fine;
         };
         report(d, "*S-1-5-17".into(), &sd, &den)
@@ -777,14 +820,15 @@ fn check_anonymous_iusr(ctx: &HostContext, sink: &mut Sink) {
 }
 
 fn check_pool_mismatch(ctx: &HostContext, sink: &mut Sink) {
-    let pools = pool_names(ctx);
+    let names = Naming::new(ctx);
     scan(ctx, sink, |f| {
         let principal = match iusr_principal(f) {
             None => return Verdict::NotApplicable,
             Some(Err(r)) => return Verdict::Skip(r),
             Some(Ok(p)) => p,
         };
-        if !f.pool_exists(ctx) || f.inputs.pool_identity == PoolIdentityType::ApplicationPoolIdentity
+        if !f.pool_exists(ctx)
+            || f.inputs.pool_identity == PoolIdentityType::ApplicationPoolIdentity
         {
             return Verdict::NotApplicable;
         }
@@ -831,7 +875,7 @@ fn check_pool_mismatch(ctx: &HostContext, sink: &mut Sink) {
             .filter(|e| e.effect == Effect::Allowed)
         {
             let rendered = ace_at(&sd, e.index)
-                .map(|a| format!(" = {}", acl::icacls_ace(a, &pools)))
+                .map(|a| format!(" = {}", names.ace(a)))
                 .unwrap_or_default();
             d = d.fact(
                 EvidenceKind::Acl,
@@ -845,7 +889,7 @@ fn check_pool_mismatch(ctx: &HostContext, sink: &mut Sink) {
             );
         }
         d = anonymous_user_evidence(ctx, f, d);
-        d = decision_evidence(d, &f.path, "IUSR", &sd, den.shown(), &pools);
+        d = decision_evidence(d, &f.path, "IUSR", &sd, den.shown(), &names);
         report(d, format!("mismatch {pool_name}"), &sd, &den)
     });
 }
@@ -890,7 +934,7 @@ fn pool_identity_denial<'a>(
 }
 
 fn check_anonymous_pool_identity(ctx: &HostContext, sink: &mut Sink) {
-    let pools = pool_names(ctx);
+    let names = Naming::new(ctx);
     scan(ctx, sink, |f| {
         let Some(id) = f.identity(|s| *s == IdentitySource::PoolIdentity) else {
             return Verdict::NotApplicable;
@@ -917,12 +961,12 @@ fn check_anonymous_pool_identity(ctx: &HostContext, sink: &mut Sink) {
             &grantee,
             &den,
             &sd,
-            &pools,
+            &names,
         );
         if f.inputs.pool_identity == PoolIdentityType::ApplicationPoolIdentity
             && !dacl_names(&sd, &pr.user_sid)
         {
-            for (i, sid) in stale_pool_aces(&sd, &pools) {
+            for (i, sid) in stale_pool_aces(&sd, &names.pools) {
                 d = d.fact(
                     EvidenceKind::Acl,
                     Some(&f.path),
@@ -946,7 +990,7 @@ fn check_anonymous_pool_identity(ctx: &HostContext, sink: &mut Sink) {
 }
 
 fn check_anonymous_custom_account(ctx: &HostContext, sink: &mut Sink) {
-    let pools = pool_names(ctx);
+    let names = Naming::new(ctx);
     scan(ctx, sink, |f| {
         let Some(id) = f.identity(|s| matches!(s, IdentitySource::AnonymousAccount(_))) else {
             return Verdict::NotApplicable;
@@ -975,7 +1019,7 @@ fn check_anonymous_custom_account(ctx: &HostContext, sink: &mut Sink) {
             &grantee,
             &den,
             &sd,
-            &pools,
+            &names,
         );
         d = anonymous_user_evidence(ctx, f, d);
         d = account_evidence(d, name, pr);
@@ -1006,7 +1050,7 @@ pub(super) fn appcmd_vdir(site: &str, app_path: &str, vdir_path: &str) -> String
 }
 
 fn check_connect_as(ctx: &HostContext, sink: &mut Sink) {
-    let pools = pool_names(ctx);
+    let names = Naming::new(ctx);
     scan(ctx, sink, |f| {
         if let Some(id) = f.identity(|s| matches!(s, IdentitySource::ConnectAs(_))) {
             let IdentitySource::ConnectAs(user) = &id.source else {
@@ -1033,7 +1077,7 @@ fn check_connect_as(ctx: &HostContext, sink: &mut Sink) {
                 &grantee,
                 &den,
                 &sd,
-                &pools,
+                &names,
             );
             if let Some((_, _, v)) = vdir_of(ctx, &f.p) {
                 d = value_evidence(d, "virtualDirectory", "userName", v.user_name.as_ref());
@@ -1068,11 +1112,11 @@ fn check_connect_as(ctx: &HostContext, sink: &mut Sink) {
             "physicalPath",
             vdir.physical_path.as_ref(),
         );
-        d = d.fact(
-            EvidenceKind::Config,
-            vdir.origin.path(),
-            format!("virtual directory {vname} has no connect-as userName (pass-through)"),
-        );
+        let text = format!("virtual directory {vname} has no connect-as userName (pass-through)");
+        d = match &vdir.origin {
+            crate::iis::Origin::File { path, line } => d.config_line(path, *line, text),
+            _ => d.fact(EvidenceKind::Config, None, text),
+        };
         d = anonymous_user_evidence(ctx, f, d);
         Verdict::Report {
             draft: d,
@@ -1086,7 +1130,7 @@ fn check_connect_as(ctx: &HostContext, sink: &mut Sink) {
 // U305
 
 fn check_authenticated_users(ctx: &HostContext, sink: &mut Sink) {
-    let pools = pool_names(ctx);
+    let names = Naming::new(ctx);
     scan(ctx, sink, |f| {
         let anonymous = f.identities.iter().any(|i| {
             matches!(
@@ -1127,23 +1171,23 @@ fn check_authenticated_users(ctx: &HostContext, sink: &mut Sink) {
             grantee,
             &den,
             &sd,
-            &pools,
+            &names,
         );
-        let readers = rx_grantees(&sd, &pools);
+        let readers = rx_grantees(&sd, &names);
         d = d.fact(
             EvidenceKind::Acl,
             Some(&f.path),
             if readers.is_empty() {
                 "no ACE grants Read & Execute to anyone".to_string()
             } else {
-                format!(
-                    "Read & Execute is granted only to: {}",
-                    readers.join(", ")
-                )
+                format!("Read & Execute is granted only to: {}", readers.join(", "))
             },
         );
         for (section, element) in [
-            (sections::ANONYMOUS_AUTHENTICATION, "anonymousAuthentication"),
+            (
+                sections::ANONYMOUS_AUTHENTICATION,
+                "anonymousAuthentication",
+            ),
             (sections::WINDOWS_AUTHENTICATION, "windowsAuthentication"),
             (sections::BASIC_AUTHENTICATION, "basicAuthentication"),
             (sections::DIGEST_AUTHENTICATION, "digestAuthentication"),
@@ -1158,7 +1202,7 @@ fn check_authenticated_users(ctx: &HostContext, sink: &mut Sink) {
 }
 
 /// The trustees of the allow ACEs that give the folder's content Read & Execute.
-fn rx_grantees(sd: &SecurityDescriptor, pools: &[String]) -> Vec<String> {
+fn rx_grantees(sd: &SecurityDescriptor, names: &Naming) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let Some(dacl) = sd.dacl.as_ref() else {
         return out;
@@ -1170,7 +1214,7 @@ fn rx_grantees(sd: &SecurityDescriptor, pools: &[String]) -> Vec<String> {
         if acl::map_generic(a.mask) & acl::READ_EXECUTE != acl::READ_EXECUTE {
             continue;
         }
-        let name = acl::display_trustee(&a.trustee, pools);
+        let name = names.trustee(&a.trustee);
         if !out.contains(&name) {
             out.push(name);
         }
@@ -1223,7 +1267,7 @@ fn explained_denies(f: &Folder, sd: &SecurityDescriptor) -> Vec<usize> {
 }
 
 fn check_deny_ace(ctx: &HostContext, sink: &mut Sink) {
-    let pools = pool_names(ctx);
+    let names = Naming::new(ctx);
     scan(ctx, sink, |f| {
         let sd = match folder_sd(ctx, f) {
             Ok(sd) => sd,
@@ -1272,7 +1316,10 @@ fn check_deny_ace(ctx: &HostContext, sink: &mut Sink) {
         let mut blocks: Vec<(usize, Vec<(String, &str)>)> = Vec::new();
         for (label, pr) in &readers {
             let decisions = [
-                ("folder", acl::check_access(dacl, pr, acl::READ_EXECUTE, None)),
+                (
+                    "folder",
+                    acl::check_access(dacl, pr, acl::READ_EXECUTE, None),
+                ),
                 (
                     "files",
                     acl::check_child_access(dacl, ChildKind::File, pr, acl::READ_EXECUTE),
@@ -1312,10 +1359,10 @@ fn check_deny_ace(ctx: &HostContext, sink: &mut Sink) {
             return Verdict::Fine;
         }
         blocks.sort_by_key(|(i, _)| *i);
-        let names: Vec<String> = blocks
+        let trustees: Vec<String> = blocks
             .iter()
             .filter_map(|(i, _)| ace_at(&sd, *i))
-            .map(|a| acl::display_trustee(&a.trustee, &pools))
+            .map(|a| names.trustee(&a.trustee))
             .collect();
         let mut who: Vec<String> = Vec::new();
         for (_, v) in &blocks {
@@ -1329,7 +1376,7 @@ fn check_deny_ace(ctx: &HostContext, sink: &mut Sink) {
         let mut d = FindingDraft::new(format!(
             "A deny ACE for {} on {} blocks Read & Execute for {}: requests to {} that use it \
              fail (401.3 for content, 500.19 when the pool cannot read web.config).",
-            names.join(", "),
+            trustees.join(", "),
             f.path,
             who.join("; "),
             f.target()
@@ -1338,7 +1385,17 @@ fn check_deny_ace(ctx: &HostContext, sink: &mut Sink) {
         .physical(&f.path)
         .fix(remove_deny_commands(&f.path, &sd, &indexes).join(" && "));
         for (i, v) in &blocks {
-            let v: Vec<String> = v.iter().map(|(w, s)| format!("{w} on the {s}")).collect();
+            let mut per_reader: Vec<(String, Vec<&str>)> = Vec::new();
+            for (w, scope) in v {
+                match per_reader.iter_mut().find(|(x, _)| x == w) {
+                    Some((_, scopes)) => scopes.push(scope),
+                    None => per_reader.push((w.clone(), vec![scope])),
+                }
+            }
+            let v: Vec<String> = per_reader
+                .iter()
+                .map(|(w, scopes)| format!("{w} (on the {})", scopes.join(", ")))
+                .collect();
             if let Some(a) = ace_at(&sd, *i) {
                 d = d.fact(
                     EvidenceKind::Acl,
@@ -1346,9 +1403,9 @@ fn check_deny_ace(ctx: &HostContext, sink: &mut Sink) {
                     format!(
                         "ACE #{} {a} = {}: denies {} to {}",
                         i + 1,
-                        acl::icacls_ace(a, &pools),
+                        names.ace(a),
                         acl::icacls_rights(acl::map_generic(a.mask) & acl::READ_EXECUTE),
-                        v.join(", ")
+                        v.join("; ")
                     ),
                 );
             }
@@ -1376,7 +1433,7 @@ fn check_deny_ace(ctx: &HostContext, sink: &mut Sink) {
 // U308
 
 fn check_stale_pool_sid(ctx: &HostContext, sink: &mut Sink) {
-    let pools = pool_names(ctx);
+    let names = Naming::new(ctx);
     scan(ctx, sink, |f| {
         let Some(pool) = f.p.pool.as_deref().and_then(|n| ctx.config.pool(n)) else {
             return Verdict::NotApplicable;
@@ -1392,7 +1449,7 @@ fn check_stale_pool_sid(ctx: &HostContext, sink: &mut Sink) {
         if dacl_names(&sd, &pool_sid) {
             return Verdict::Fine;
         }
-        let stale = stale_pool_aces(&sd, &pools);
+        let stale = stale_pool_aces(&sd, &names.pools);
         if stale.is_empty() {
             return Verdict::Fine;
         }
@@ -1437,7 +1494,7 @@ fn check_stale_pool_sid(ctx: &HostContext, sink: &mut Sink) {
                     format!(
                         "ACE #{} {a} = {}: pool SID of no current pool",
                         i + 1,
-                        acl::icacls_ace(a, &pools)
+                        names.ace(a)
                     ),
                 );
             }
@@ -1448,7 +1505,7 @@ fn check_stale_pool_sid(ctx: &HostContext, sink: &mut Sink) {
             format!(
                 "no ACE for IIS APPPOOL\\{} ({pool_sid}); current pools: {}",
                 pool.name,
-                pools.join(", ")
+                names.pools.join(", ")
             ),
         );
         let protected = sd.dacl.as_ref().is_none_or(|d| d.flags.protected);

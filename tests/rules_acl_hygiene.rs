@@ -692,6 +692,37 @@ fn h003_fires_on_a_plaintext_password_and_never_shows_it() {
 }
 
 #[test]
+fn h003_names_the_vdir_and_location_to_re_set() {
+    let groups = domain_user_groups();
+    let snap = Host::new("WEB-13")
+        .replace(
+            r#"<virtualDirectory path="/" physicalPath="D:\Sites\Shop" />"#,
+            r#"<virtualDirectory path="/" physicalPath="D:\Sites\Shop" userName="CONTOSO\svc-content" password="Sup3rS3cret!" />"#,
+        )
+        .account(r"CONTOSO\svc-content", &dom(1301), &refs(&groups))
+        .location(
+            "Intranet/hr",
+            &anonymous(r#"enabled="true" userName="CONTOSO\web-anon" password="Sup3rS3cret!""#),
+        )
+        .build();
+    let f = run_rule(&snap, "H003");
+    assert_eq!(f.len(), 2, "{f:#?}");
+    assert!(
+        f.iter().any(|x| x
+            .fix
+            .ends_with(r#"set vdir "Shop/" -password:"<password>""#)),
+        "{f:#?}"
+    );
+    assert!(
+        f.iter().any(|x| x.site.as_deref() == Some("Intranet")
+            && x.fix.ends_with(r#"set config "Intranet/hr" -section:system.webServer/security/authentication/anonymousAuthentication /password:"<password>" /commit:apphost"#)),
+        "{f:#?}"
+    );
+    let all = serde_json::to_string(&analysis(&snap).findings).unwrap();
+    assert!(!all.contains("Sup3rS3cret!"), "secret leaked: {all}");
+}
+
+#[test]
 fn h003_silent_on_encrypted_passwords() {
     let snap = shop_custom_pool(Host::new("WEB-13"), ENC).build();
     assert!(run_rule(&snap, "H003").is_empty());

@@ -345,7 +345,7 @@ enum Verdict {
     /// the cause comes from the parent (DACL not protected; missing grant or inherited deny), so
     /// a finding on an ancestor folder with the same cause covers it.
     Report {
-        draft: FindingDraft,
+        draft: Box<FindingDraft>,
         cause: String,
         inherited: bool,
     },
@@ -388,7 +388,7 @@ fn scan(ctx: &HostContext, sink: &mut Sink, mut judge: impl FnMut(&Folder) -> Ve
                         *s == site && *c == cause && norm.starts_with(&format!("{f}\\"))
                     });
                 if !covered {
-                    sink.report(draft);
+                    sink.report(*draft);
                 }
                 reported.push((site.clone(), norm.clone(), cause));
                 judged.push((site, norm));
@@ -692,7 +692,7 @@ fn denial_draft(
 
 fn report(draft: FindingDraft, cause: String, sd: &SecurityDescriptor, den: &Denial) -> Verdict {
     Verdict::Report {
-        draft,
+        draft: Box::new(draft),
         cause,
         inherited: inherited_cause(sd, den),
     }
@@ -1119,7 +1119,7 @@ fn check_connect_as(ctx: &HostContext, sink: &mut Sink) {
         };
         d = anonymous_user_evidence(ctx, f, d);
         Verdict::Report {
-            draft: d,
+            draft: Box::new(d),
             cause: "unc".into(),
             inherited: true,
         }
@@ -1422,7 +1422,7 @@ fn check_deny_ace(ctx: &HostContext, sink: &mut Sink) {
             .collect();
         cause.sort();
         Verdict::Report {
-            draft: d,
+            draft: Box::new(d),
             cause: cause.join(","),
             inherited,
         }
@@ -1510,7 +1510,7 @@ fn check_stale_pool_sid(ctx: &HostContext, sink: &mut Sink) {
         );
         let protected = sd.dacl.as_ref().is_none_or(|d| d.flags.protected);
         Verdict::Report {
-            draft: d,
+            draft: Box::new(d),
             cause: format!("stale {}", pool.name.to_lowercase()),
             inherited: !protected,
         }

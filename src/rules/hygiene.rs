@@ -542,9 +542,29 @@ fn check_forms_without_require_ssl(ctx: &HostContext, sink: &mut Sink) {
 // ---------------------------------------------------------------------------------------------
 // H003
 
+/// The segments of an element path, `/` inside `[@key='…']` kept (`application[@path='/']`).
+fn segments(element_path: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in element_path.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '/' if depth == 0 => {
+                out.push(&element_path[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&element_path[start..]);
+    out
+}
+
 /// The `[@attr='value']` key of the element named `name` in an element path.
 fn path_key<'a>(element_path: &'a str, name: &str) -> Option<&'a str> {
-    element_path.split('/').find_map(|seg| {
+    segments(element_path).into_iter().find_map(|seg| {
         let (el, rest) = seg.split_once('[')?;
         if el != name {
             return None;
@@ -557,7 +577,7 @@ fn path_key<'a>(element_path: &'a str, name: &str) -> Option<&'a str> {
 /// The section an element path lies in (`system.web/identity`), without location tags.
 fn section_of(element_path: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
-    for seg in element_path.split('/') {
+    for seg in segments(element_path) {
         let name = seg.split('[').next().unwrap_or(seg);
         if name == "configuration" || name == "location" {
             continue;
@@ -575,8 +595,8 @@ fn section_of(element_path: &str) -> Option<String> {
 /// `password`, `manyToOneMappings.[name='x'].password`.
 fn appcmd_attribute(element_path: &str, section: &str, attribute: &str) -> String {
     let depth = section.split('/').count();
-    let mut parts: Vec<String> = element_path
-        .split('/')
+    let mut parts: Vec<String> = segments(element_path)
+        .into_iter()
         .filter(|seg| *seg != "configuration" && !seg.starts_with("location["))
         .skip(depth)
         .map(|seg| match seg.split_once("[@") {
@@ -590,11 +610,11 @@ fn appcmd_attribute(element_path: &str, section: &str, attribute: &str) -> Strin
 
 fn check_plaintext_password(ctx: &HostContext, sink: &mut Sink) {
     for s in ctx.config.plaintext_secrets() {
-        let el = s
-            .element_path
-            .rsplit('/')
-            .next()
-            .unwrap_or(&s.element_path)
+        let segs = segments(&s.element_path);
+        let el = segs
+            .last()
+            .copied()
+            .unwrap_or("")
             .split('[')
             .next()
             .unwrap_or("");

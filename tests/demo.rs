@@ -17,10 +17,9 @@ fn demo_finds_what_the_generator_planted() {
         .success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
     assert!(stdout.contains("report.html"), "{stdout}");
-    let report: Report = serde_json::from_str(
-        &std::fs::read_to_string(out.path().join("report.json")).unwrap(),
-    )
-    .unwrap();
+    let report: Report =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
+            .unwrap();
     let key: AnswerKey = serde_json::from_str(
         &std::fs::read_to_string(out.path().join("demo-fleet/answers.json")).unwrap(),
     )
@@ -44,5 +43,9 @@ fn demo_finds_what_the_generator_planted() {
     );
     assert!(!key.answers.is_empty());
     assert!(s.recall() >= 0.9, "recall {:.3}: {misses:?}", s.recall());
-    assert!(s.precision() >= 0.9, "precision {:.3}: {misses:?}", s.precision());
+    assert!(
+        s.precision() >= 0.9,
+        "precision {:.3}: {misses:?}",
+        s.precision()
+    );
 }

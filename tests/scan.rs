@@ -289,7 +289,12 @@ fn essence(report: &Value) -> (Vec<(String, String)>, Vec<String>, Value) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|h| (h["name"].as_str().unwrap().to_string(), h["status"].as_str().unwrap().to_string()))
+        .map(|h| {
+            (
+                h["name"].as_str().unwrap().to_string(),
+                h["status"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     hosts.sort();
     let mut fps: Vec<String> = report["findings"]
@@ -335,16 +340,19 @@ async fn fifty_hosts_over_ntlm_and_merged_shards_equal_the_single_sweep() {
         dup.assert()
             .code(2)
             .stderr(predicates::str::contains("must be in one report"));
-        let merged: Value = serde_json::from_str(
-            &std::fs::read_to_string(d.join("merged/report.json")).unwrap(),
-        )
-        .unwrap();
+        let merged: Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("merged/report.json")).unwrap())
+                .unwrap();
         (full, merged)
     })
     .await
     .unwrap();
     assert_eq!(full["totals"]["hosts"], 50);
-    assert_eq!(full["totals"]["hosts_by_status"]["ok"], 50, "{:#}", full["totals"]);
+    assert_eq!(
+        full["totals"]["hosts_by_status"]["ok"], 50,
+        "{:#}",
+        full["totals"]
+    );
     assert!(full["totals"]["findings"].as_u64().unwrap() > 0);
     assert_eq!(essence(&full), essence(&merged));
     handle.shutdown().await;
@@ -369,7 +377,9 @@ async fn basic_over_https_with_the_ca_trusted_and_a_wrong_pin_refused() {
         ca.display()
     );
     for (name, ip) in handle.hosts() {
-        text.push_str(&format!("[[host]]\nname = \"{name}\"\naddress = \"{ip}\"\n"));
+        text.push_str(&format!(
+            "[[host]]\nname = \"{name}\"\naddress = \"{ip}\"\n"
+        ));
         if name == "tls02" {
             text.push_str(&format!("pin_sha256 = \"{}\"\n", "ab".repeat(32)));
         }
@@ -381,8 +391,18 @@ async fn basic_over_https_with_the_ca_trusted_and_a_wrong_pin_refused() {
     let report = tokio::task::spawn_blocking(move || scan(&inv, &d.join("out"), &[]))
         .await
         .unwrap();
-    assert_eq!(status_of(&report, "tls01").0, "ok", "{:?}", status_of(&report, "tls01"));
-    assert_eq!(status_of(&report, "tls02").0, "tls-error", "{:?}", status_of(&report, "tls02"));
+    assert_eq!(
+        status_of(&report, "tls01").0,
+        "ok",
+        "{:?}",
+        status_of(&report, "tls01")
+    );
+    assert_eq!(
+        status_of(&report, "tls02").0,
+        "tls-error",
+        "{:?}",
+        status_of(&report, "tls02")
+    );
     handle.shutdown().await;
 }
 
@@ -390,11 +410,15 @@ async fn basic_over_https_with_the_ca_trusted_and_a_wrong_pin_refused() {
 async fn sigint_mid_sweep_writes_a_valid_partial_report_and_deletes_the_shells() {
     let dir = tempfile::tempdir().unwrap();
     let fleet = dir.path().join("fleet");
-    let mut hosts: Vec<(String, Vec<&str>)> = vec![("fast01".into(), vec![]), ("fast02".into(), vec![])];
+    let mut hosts: Vec<(String, Vec<&str>)> =
+        vec![("fast01".into(), vec![]), ("fast02".into(), vec![])];
     for i in 0..6 {
         hosts.push((format!("slow{i:02}"), vec!["hang"]));
     }
-    let refs: Vec<(&str, &[&str])> = hosts.iter().map(|(n, f)| (n.as_str(), f.as_slice())).collect();
+    let refs: Vec<(&str, &[&str])> = hosts
+        .iter()
+        .map(|(n, f)| (n.as_str(), f.as_slice()))
+        .collect();
     write_fleet(&fleet, 65, &refs);
     let handle = start(&fleet).await;
     let inv = inventory(dir.path(), &handle, "");
@@ -413,7 +437,10 @@ async fn sigint_mid_sweep_writes_a_valid_partial_report_and_deletes_the_shells()
     // Wait until the hanging hosts hold shells, then interrupt.
     let started = std::time::Instant::now();
     while handle.stats().iter().map(|s| s.shells_open).sum::<u64>() < 2 {
-        assert!(started.elapsed() < std::time::Duration::from_secs(30), "no shell opened");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no shell opened"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let status = std::process::Command::new("kill")
@@ -424,7 +451,12 @@ async fn sigint_mid_sweep_writes_a_valid_partial_report_and_deletes_the_shells()
     let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
         .await
         .unwrap();
-    assert_eq!(output.status.code(), Some(3), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["run"]["interrupted"], true);

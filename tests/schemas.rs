@@ -71,7 +71,9 @@ fn every_rule_is_declared_completely_and_once() {
         assert!(codes.insert(r.code), "duplicate code {}", r.code);
         assert!(names.insert(r.name), "duplicate name {}", r.name);
         assert!(
-            r.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            r.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
             "{}: name must be kebab-case",
             r.code
         );
@@ -81,7 +83,11 @@ fn every_rule_is_declared_completely_and_once() {
             ("example", r.docs.example),
             ("fix", r.docs.fix),
         ] {
-            assert!(text.trim().len() > 20, "{}: docs.{part} is too short", r.code);
+            assert!(
+                text.trim().len() > 20,
+                "{}: docs.{part} is too short",
+                r.code
+            );
         }
         assert!(!r.references.is_empty(), "{}: no references", r.code);
         assert!(!r.substatus.is_empty(), "{}: no substatus", r.code);

@@ -68,48 +68,53 @@ impl Score {
 }
 
 /// Compares findings with the answer key by (host, rule, site): a rule that fires on several
-/// paths of one planted site counts once. Hosts that were not evaluated are left out.
+/// paths of one planted site counts once. Host-level answers (no site) match a finding of the
+/// rule anywhere on the host, and host-level findings match any answer of the rule on the host.
+/// Hosts that were not evaluated are left out.
 pub fn score(key: &AnswerKey, report: &Report) -> Score {
+    type Key = (String, String, Option<String>);
     let evaluated: BTreeSet<String> = report
         .hosts
         .iter()
         .filter(|h| h.status.evaluated())
         .map(|h| h.name.to_lowercase())
         .collect();
-    let norm = |host: &str, rule: &str, site: Option<&str>| {
+    let norm = |host: &str, rule: &str, site: Option<&str>| -> Key {
         (
             host.to_lowercase(),
             rule.to_string(),
             site.map(str::to_lowercase),
         )
     };
-    let planted: BTreeSet<_> = key
+    let planted: BTreeSet<Key> = key
         .answers
         .iter()
         .filter(|a| evaluated.contains(&a.host.to_lowercase()))
         .map(|a| norm(&a.host, &a.rule, a.site.as_deref()))
         .collect();
-    let found: BTreeSet<_> = report
+    let found: BTreeSet<Key> = report
         .findings
         .iter()
         .map(|f: &Finding| norm(&f.host, &f.rule, f.site.as_deref()))
         .collect();
+    let matches = |a: &Key, b: &Key| {
+        a.0 == b.0 && a.1 == b.1 && (a.2.is_none() || b.2.is_none() || a.2 == b.2)
+    };
     let mut s = Score::default();
-    for k in planted.union(&found) {
-        let e = s.per_rule.entry(k.1.clone()).or_default();
-        match (planted.contains(k), found.contains(k)) {
-            (true, true) => {
-                e.0 += 1;
-                s.true_positives += 1;
-            }
-            (false, true) => {
-                e.1 += 1;
-                s.false_positives += 1;
-            }
-            _ => {
-                e.2 += 1;
-                s.false_negatives += 1;
-            }
+    for p in &planted {
+        let e = s.per_rule.entry(p.1.clone()).or_default();
+        if found.iter().any(|f| matches(p, f)) {
+            e.0 += 1;
+            s.true_positives += 1;
+        } else {
+            e.2 += 1;
+            s.false_negatives += 1;
+        }
+    }
+    for f in &found {
+        if !planted.iter().any(|p| matches(p, f)) {
+            s.per_rule.entry(f.1.clone()).or_default().1 += 1;
+            s.false_positives += 1;
         }
     }
     s

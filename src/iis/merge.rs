@@ -158,6 +158,11 @@ fn gather(h: &HostConfig, t: &Target, sid: u32) -> Vec<Cand> {
             }
         }
     }
+    // IIS merges one config path at a time, root first: at each level the applicationHost.config
+    // `<location>` for that path, then the web.config that sits there. So an
+    // applicationHost.config location for `Site/app` beats the site root's web.config, and the
+    // app's own web.config beats both. Stable: document order within a file is kept.
+    out.sort_by_key(|c| (c.depth, c.rank));
     out
 }
 

@@ -770,6 +770,43 @@ pub static SECTIONS: &[SectionSchema] = &[
             }),
         },
     },
+    // SCHEMA defaultDocument: `enabled` true; `files` collection keyed by `value` (an `<add>`
+    // of a name already inherited — typically `iisstart.htm` or `default.aspx` — is the classic
+    // duplicate-entry 500.19). overrideModeDefault Allow (APPHOST).
+    SectionSchema {
+        name: "system.webServer/defaultDocument",
+        override_mode_default: OverrideMode::Allow,
+        allow_definition: AllowDefinition::Everywhere,
+        root: el(
+            "defaultDocument",
+            &[b("enabled", true)],
+            &[ElementSchema {
+                name: "files",
+                attrs: &[],
+                children: &[],
+                collection: Some(CollectionSchema {
+                    item_attrs: &[s("value")],
+                    ..coll(&["add"], &["value"])
+                }),
+            }],
+        ),
+    },
+    // SCHEMA staticContent: collection of `mimeMap` keyed by `fileExtension` (adding an
+    // extension the server already maps, e.g. `.json` on IIS 10, is a duplicate-entry 500.19).
+    SectionSchema {
+        name: "system.webServer/staticContent",
+        override_mode_default: OverrideMode::Allow,
+        allow_definition: AllowDefinition::Everywhere,
+        root: ElementSchema {
+            name: "staticContent",
+            attrs: &[],
+            children: &[],
+            collection: Some(CollectionSchema {
+                item_attrs: &[s("fileExtension"), s("mimeType")],
+                ..coll(&["mimeMap"], &["fileExtension"])
+            }),
+        },
+    },
     SectionSchema {
         name: "system.webServer/directoryBrowse",
         override_mode_default: OverrideMode::Allow,

@@ -547,10 +547,9 @@ fn subfolder_web_config_and_parent_location_to_child() {
     assert_eq!(d.flags("showFlags"), Some(vec!["Size"]));
     let p = h.effective(SITE, "/docs/private/x.txt", sections::DIRECTORY_BROWSE);
     assert_eq!(p.bool("enabled"), Some(false));
-    // the parent's <location path="docs/private"> is applied before docs\web.config? No: it
-    // targets a deeper path, and web.config files come in folder order; docs\web.config
-    // (folder depth 2) is applied after the root file's location (file depth 1).
-    assert_eq!(p.flags("showFlags"), Some(vec!["Size"]));
+    // IIS merges config path by config path: /docs (docs\web.config) first, then /docs/private,
+    // where the root file's <location path="docs/private"> applies. The deeper path wins.
+    assert_eq!(p.flags("showFlags"), Some(vec!["Date"]));
     let r = h.resolve_path(SITE, "/docs/private").unwrap();
     assert_eq!(r.web_configs.len(), 3);
     assert_eq!(

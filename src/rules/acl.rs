@@ -24,8 +24,9 @@
 //! * U306 reports the deny ACEs (for Everyone, Users, Authenticated Users, IUSR, IIS_IUSRS or the
 //!   pool SID) that block an identity IIS uses here and that none of U301–U304 already reports:
 //!   denies that hit authenticated users, the pool identity, or only subfolders.
-//! * U308 (stale pool SID) stays silent where U302 reports the same folder: the U302 finding then
-//!   names the stale SID in its evidence and its fix re-grants the current pool.
+//! * U308 (stale pool SID) reports the rename even where U302 reports the same folder: U302 says
+//!   who cannot read, U308 says why (the grant went to the pool's old name), and an admin who
+//!   renames pools needs the second to find every other folder the rename broke.
 //!
 //! A child folder is not reported again by the same rule when its parent folder was, the child's
 //! DACL is not protected and the cause is inherited (a missing grant, or an inherited deny): the
@@ -1452,13 +1453,6 @@ fn check_stale_pool_sid(ctx: &HostContext, sink: &mut Sink) {
         let stale = stale_pool_aces(&sd, &names.pools);
         if stale.is_empty() {
             return Verdict::Fine;
-        }
-        // Where anonymous requests run as this pool and cannot read, U302 reports (with this
-        // evidence).
-        if let Some(Ok((_, rx))) = pool_identity_denial(f, &sd) {
-            if Denial::of(&rx).is_some() {
-                return Verdict::Fine;
-            }
         }
         let mut sids: Vec<String> = Vec::new();
         for (_, s) in &stale {

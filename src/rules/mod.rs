@@ -107,7 +107,10 @@ impl Rule {
         );
         s.push_str(&format!("### What it does\n{}\n\n", self.docs.what.trim()));
         s.push_str(&format!("### Why it matters\n{}\n\n", self.docs.why.trim()));
-        s.push_str(&format!("### Example\n```\n{}\n```\n\n", self.docs.example.trim()));
+        s.push_str(&format!(
+            "### Example\n```\n{}\n```\n\n",
+            self.docs.example.trim()
+        ));
         s.push_str(&format!("### Fix\n{}\n\n", self.docs.fix.trim()));
         if !self.references.is_empty() {
             s.push_str("### References\n");

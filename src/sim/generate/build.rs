@@ -2064,6 +2064,13 @@ impl Builder {
 
     fn plant_u206(&mut self) {
         let (si, url) = self.plant_scope(0.3, None);
+        // ASP.NET authorization only runs in a pool with managed code.
+        let pool = self.pool_of(si, &url);
+        if let Some(p) = self.h.pools.iter_mut().find(|p| p.name == pool) {
+            if p.runtime == Some("") {
+                p.runtime = Some("v4.0");
+            }
+        }
         if self.chance(0.5) {
             self.web_config_el(
                 si,
@@ -2321,8 +2328,8 @@ impl Builder {
         self.h
             .set_folder(&folder, acl::OWNER_BA, acl::protected(&aces));
         self.log_count(si, 401, 3, 5);
+        // One cause, one finding: U307 names it, U301 stays silent for this folder.
         self.h.answer(Some(si), Some(&url), "U307");
-        self.h.answer(Some(si), Some(&url), "U301");
     }
 
     fn plant_u308(&mut self) {

@@ -88,9 +88,9 @@
 //! pool, path `"/"`. Conflicting plans are resolved before building (H004 vs U101, H009 vs U103,
 //! H010 vs U204/U205, U104 needs a domain, U105 needs a workgroup host).
 //!
-//! Two plants record a second, unavoidable rule: U307 also records U301 (IUSR really cannot
-//! read), U308 also records U302 (the pool identity really cannot read), and U303 also records
-//! U106 (anonymous uses a custom account).
+//! Two plants record a second, unavoidable rule: U308 also records U302 (the pool identity
+//! really cannot read) and U303 also records U106 (anonymous uses a custom account). U307 does
+//! not record U301: the rule set reports that one cause once, as U307.
 //!
 //! | rule | rate | shape of the plant | log triple |
 //! |---|---|---|---|
@@ -113,7 +113,7 @@
 //! | U304 | 3 % | new vdir on a share with connect-as `CONTOSO\svc-content` whose folder grants only BA, SY and `svc-files` (path has anonymous off + Windows or Basic-over-Ssl), or (domain hosts, 40 %) a UNC vdir without connect-as under anonymous IUSR (folder grants AU) | 401 3 5 |
 //! | U305 | 4 % | own pool, anonymous off, Windows (or Basic+Ssl) on; folder grants SY, BA, IS, pool SID [, IUSR] only | 401 3 5 |
 //! | U306 | 2.5 % | app, anonymous IUSR; folder starts with `(D;OICI;FR;;;IS)` or `(D;OICI;0x1200a9;;;S-1-5-82-…)` (the app's ApplicationPoolIdentity pool), still grants BU RX | 401 3 5 |
-//! | U307 | 4 % | own SpecificUser pool, anonymous IUSR; folder grants SY, BA and the pool account RX only (seed scenario 1; also records U301) | 401 3 5 |
+//! | U307 | 4 % | own SpecificUser pool, anonymous IUSR; folder grants SY, BA and the pool account RX only (seed scenario 1) | 401 3 5 |
 //! | U308 | 2.5 % | own pool `X`, anonymous `userName=""`; folder grants SY, BA and the SID of a pool name that does not exist (`X` renamed) (also records U302) | 401 3 5 |
 //! | U401 | 2.5 % | new site, `<location path="Site">` `isapiFilters/filter` SiteMinder/ISAPI_Rewrite/jakarta/PingAccess DLL | 401 4 0 |
 //! | U402 | 2 % | new site, `<location path="Site">` `handlers/add` with `modules="IsapiModule"` and a third-party `scriptProcessor` DLL (or `CgiModule` with perl.exe) | 401 5 0 |

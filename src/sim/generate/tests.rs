@@ -6,7 +6,6 @@ use super::*;
 
 fn companions(rule: &str) -> &'static [&'static str] {
     match rule {
-        "U307" => &["U301"],
         "U308" => &["U302"],
         "U303" => &["U106"],
         _ => &[],

@@ -520,7 +520,7 @@ fn u308_silent_when_the_current_pool_is_granted() {
 }
 
 #[test]
-fn u308_leaves_the_folder_to_u302_when_anonymous_runs_as_the_pool() {
+fn u308_names_the_rename_beside_u302_when_anonymous_runs_as_the_pool() {
     let snap = Host::new("WEB-08")
         .location("Shop", &anonymous(r#"enabled="true" userName="""#))
         .acl(
@@ -534,7 +534,10 @@ fn u308_leaves_the_folder_to_u302_when_anonymous_runs_as_the_pool() {
         evidence_has(&u302[0], "matches no current pool"),
         "{u302:#?}"
     );
-    assert!(run_rule(&snap, "U308").is_empty());
+    // U302 says who cannot read; U308 says why (the grant went to the pool's old name).
+    let u308 = run_rule(&snap, "U308");
+    assert_eq!(u308.len(), 1, "{u308:#?}");
+    assert_eq!(u308[0].physical_path, u302[0].physical_path);
 }
 
 // ---------------------------------------------------------------------------------------------

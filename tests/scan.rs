@@ -424,7 +424,7 @@ async fn sigint_mid_sweep_writes_a_valid_partial_report_and_deletes_the_shells()
     let inv = inventory(dir.path(), &handle, "");
     let out = dir.path().join("out");
     let bin = assert_cmd::cargo::cargo_bin("iis-sweep");
-    let mut child = std::process::Command::new(bin)
+    let child = std::process::Command::new(bin)
         .args(["scan", "--concurrency", "4", "--host-timeout", "60", "-i"])
         .arg(&inv)
         .arg("--out")

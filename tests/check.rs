@@ -310,3 +310,103 @@ fn config_prints_values_with_their_origin() {
     assert!(out.contains("applicationHost.config:113"), "{out}");
     assert!(out.contains("schema default"), "{out}");
 }
+
+#[test]
+fn rules_config_disables_overrides_and_waives_with_expiry() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("rules.toml");
+    std::fs::write(
+        &cfg,
+        r#"
+[rules.U201]
+severity = "low"
+
+[[waiver]]
+rule = "U301"
+host = "WEB-0*"
+site = "Shop"
+justification = "Shop content moves to the CDN in December (CHG-1234)"
+expires = "2099-12-31"
+
+[[waiver]]
+rule = "U201"
+host = "*"
+justification = "old exception"
+expires = "2001-01-01"
+"#,
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    iis_sweep()
+        .args(["check", "--rules-config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(out.path())
+        .arg(examples().join("WEB-02.json"))
+        .arg(examples().join("WEB-03.json"))
+        // U201 is now low and U301 waived: nothing at or above high remains.
+        .assert()
+        .code(0);
+    let report = read_report(out.path());
+    let findings = report["findings"].as_array().unwrap();
+    let u201 = findings.iter().find(|f| f["rule"] == "U201").unwrap();
+    assert_eq!(u201["severity"], "low");
+    assert!(
+        u201.get("waived").is_none(),
+        "the expired waiver must not apply"
+    );
+    let u301 = findings.iter().find(|f| f["rule"] == "U301").unwrap();
+    assert!(u301["waived"]["justification"]
+        .as_str()
+        .unwrap()
+        .contains("CHG-1234"));
+    assert_eq!(report["totals"]["waived"], 1);
+    let notes = report["notes"].as_array().unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("expired")),
+        "{notes:?}"
+    );
+
+    // Disabling a rule removes it from the run.
+    std::fs::write(&cfg, "[rules.U301]\nenabled = false\n").unwrap();
+    iis_sweep()
+        .args(["check", "--fail-on", "none", "--rules-config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(out.path())
+        .arg(examples().join("WEB-03.json"))
+        .assert()
+        .success();
+    let report = read_report(out.path());
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["rule"] != "U301"));
+    assert!(!report["hosts"][0]["rules_evaluated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == "U301"));
+}
+
+#[test]
+fn a_bad_rules_config_names_the_file_and_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("rules.toml");
+    std::fs::write(
+        &cfg,
+        "[[waiver]]\nrule = \"U999\"\njustification = \"x\"\nexpires = \"2030-01-01\"\n",
+    )
+    .unwrap();
+    iis_sweep()
+        .args(["check", "--rules-config"])
+        .arg(&cfg)
+        .arg(examples().join("WEB-01.json"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("rules.toml"))
+        .stderr(predicates::str::contains("U999"));
+}

@@ -50,3 +50,39 @@ pub use sddl::{
     SddlErrorKind, SecurityDescriptor, Trustee,
 };
 pub use sid::{well_known, well_known_name, RelativeScope, Sid};
+
+/// Fuzzing entry point (`fuzz/fuzz_targets/parse_sddl.rs`; its seed corpus is replayed by
+/// `cargo test`). Never panics: parse, print, parse again, compare, evaluate access.
+#[doc(hidden)]
+pub fn fuzz_sddl(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let Ok(sd) = parse(&text) else {
+        return;
+    };
+    let printed = sd.to_sddl();
+    let again =
+        parse(&printed).unwrap_or_else(|e| panic!("printed SDDL does not parse: {e}: {printed}"));
+    assert_eq!(sd, again, "round trip changed the descriptor: {printed}");
+    for principal in [
+        iusr(),
+        app_pool_identity("DefaultAppPool", false),
+        network_service(false),
+    ] {
+        let _ = read_execute(&sd, &principal);
+    }
+}
+
+#[cfg(test)]
+mod fuzz_corpus {
+    #[test]
+    fn seed_corpus_replays_without_panic() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/parse_sddl");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            super::fuzz_sddl(&bytes);
+            n += 1;
+        }
+        assert!(n >= 5, "seed corpus missing in {}", dir.display());
+    }
+}

@@ -181,6 +181,7 @@ struct MergeArgs {
 #[derive(Args, Debug)]
 struct ReportArgs {
     /// A report.json written by `check`, `scan`, `merge` (or an earlier `report`).
+    #[arg(short, long, value_name = "REPORT")]
     input: PathBuf,
     #[command(flatten)]
     output: OutputArgs,

@@ -410,3 +410,61 @@ fn a_bad_rules_config_names_the_file_and_the_problem() {
         .stderr(predicates::str::contains("rules.toml"))
         .stderr(predicates::str::contains("U999"));
 }
+
+#[test]
+fn report_rerenders_every_format_and_marks_drift_against_a_baseline() {
+    let first = tempfile::tempdir().unwrap();
+    iis_sweep()
+        .args(["check", "--fail-on", "none", "--format", "json", "--out"])
+        .arg(first.path())
+        .arg(examples().join("WEB-02.json"))
+        .arg(examples().join("WEB-03.json"))
+        .assert()
+        .success();
+    // The next sweep: WEB-03 fixed (its findings resolved), WEB-02 unchanged.
+    let second = tempfile::tempdir().unwrap();
+    iis_sweep()
+        .args(["check", "--fail-on", "none", "--format", "json", "--out"])
+        .arg(second.path())
+        .arg(examples().join("WEB-02.json"))
+        .arg(examples().join("WEB-01.json"))
+        .assert()
+        .success();
+    let out = tempfile::tempdir().unwrap();
+    iis_sweep()
+        .args(["report", "--format", "all", "--input"])
+        .arg(second.path().join("report.json"))
+        .arg("--baseline")
+        .arg(first.path().join("report.json"))
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    for f in [
+        "report.json",
+        "report.html",
+        "findings.csv",
+        "junit.xml",
+        "report.sarif",
+        "findings.ndjson",
+        "inspec.json",
+    ] {
+        let p = out.path().join(f);
+        assert!(
+            p.metadata().map(|m| m.len() > 0).unwrap_or(false),
+            "{f} missing or empty"
+        );
+    }
+    let report = read_report(out.path());
+    let u201 = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "U201")
+        .unwrap();
+    assert_eq!(u201["drift"], "unchanged");
+    let resolved = report["baseline"]["resolved"].as_array().unwrap();
+    assert!(resolved
+        .iter()
+        .any(|f| f["rule"] == "U301" && f["host"] == "WEB-03"));
+}

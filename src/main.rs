@@ -305,6 +305,13 @@ enum TemplatesCommand {
 }
 
 fn main() -> ExitCode {
+    // `iis-sweep rules | head` must end quietly when the reader goes away, like other Unix
+    // tools, instead of panicking on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     init_logging(cli.quiet, cli.verbose);
     match run(cli.command, cli.quiet) {

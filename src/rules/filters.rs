@@ -4,16 +4,13 @@
 use crate::iis::{sections, Item, Origin};
 use crate::report::model::{EvidenceKind, Severity, Substatus};
 
-use super::server_config::{
+use super::common::{
     commit_for, display_path, global_module_evidence, item_evidence, list, located, module_use,
-    ModuleUse, Reported, APPCMD,
+    ModuleUse, Reported, APPCMD, MS_STATUS,
 };
 use super::{Fact, FindingDraft, HostContext, Rule, RuleDocs, Sink};
 
 pub(super) static RULES: &[&Rule] = &[&THIRD_PARTY_ISAPI_FILTER, &ISAPI_CGI_HANDLER];
-
-const MS_STATUS: &str =
-    "https://learn.microsoft.com/en-us/troubleshoot/developer/webapps/iis/www-administration-management/http-status-code";
 
 /// The file name of a Windows path, lower-cased (`%windir%\…\aspnet_filter.dll` → `aspnet_filter.dll`).
 fn file_name(path: &str) -> String {

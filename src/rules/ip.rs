@@ -4,9 +4,9 @@ use crate::iis::sections;
 use crate::report::model::{Severity, Substatus};
 
 use super::common::value_evidence;
-use super::server_config::{
+use super::common::{
     display_path, global_module_evidence, item_evidence, located, module_use, ModuleUse, Reported,
-    APPCMD,
+    APPCMD, MS_STATUS,
 };
 use super::{Fact, FindingDraft, HostContext, Rule, RuleDocs, Sink};
 
@@ -14,9 +14,6 @@ pub(super) static RULES: &[&Rule] = &[
     &IP_RESTRICTION_UNAUTHORIZED,
     &DYNAMIC_IP_RESTRICTION_UNAUTHORIZED,
 ];
-
-const MS_STATUS: &str =
-    "https://learn.microsoft.com/en-us/troubleshoot/developer/webapps/iis/www-administration-management/http-status-code";
 
 /// U501: static IP/domain restrictions deny with 401.
 pub static IP_RESTRICTION_UNAUTHORIZED: Rule = Rule {

@@ -11,9 +11,9 @@ use crate::iis::{sections, Effective, Origin, SecretState, Value};
 use crate::report::model::{EvidenceKind, Severity, Substatus};
 use crate::snapshot::RegistryData;
 
-use super::common::{appcmd_path, value_evidence, SitePath};
-use super::server_config::{
-    display_path, enabled_methods, located, module_use, ModuleUse, Reported, APPCMD,
+use super::common::{
+    appcmd_path, display_path, enabled_methods, located, module_use, value_evidence, ModuleUse,
+    Reported, SitePath, APPCMD, MS_STATUS,
 };
 use super::{Fact, FindingDraft, HostContext, Rule, RuleDocs, Sink};
 
@@ -31,8 +31,6 @@ pub(super) const LSA: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\Lsa";
 /// `HKLM\SYSTEM\CurrentControlSet\Control\Lsa\MSV1_0`.
 pub(super) const MSV1_0: &str = r"HKLM\SYSTEM\CurrentControlSet\Control\Lsa\MSV1_0";
 
-const MS_STATUS: &str =
-    "https://learn.microsoft.com/en-us/troubleshoot/developer/webapps/iis/www-administration-management/http-status-code";
 const MS_KERB: &str =
     "https://learn.microsoft.com/en-us/troubleshoot/developer/webapps/iis/www-authentication-authorization/troubleshoot-kerberos-failures-ie";
 

@@ -1,15 +1,10 @@
 //! 401.2 — logon failed due to server configuration: no authentication module can produce a
 //! user for the request, or an authorization rule refuses it with no way to challenge.
-//!
-//! Also holds the helpers the other 401.x families share (`pub(super)`): the authentication
-//! methods with their modules and features, module usability, "already reported" bookkeeping,
-//! evidence from collection items and raw configuration lines, and the challenge fix.
 
-use crate::iis::{sections, Item, ModuleState, Origin, Value};
+use crate::iis::{sections, Item, ModuleState, Origin};
 use crate::report::model::{EvidenceKind, Severity, Substatus};
-use crate::snapshot::{windows_path_eq, FileRole};
 
-use super::common::{appcmd_path, url_within, value_evidence, SitePath, METHODS};
+use super::common::*;
 use super::{Fact, FindingDraft, HostContext, Rule, RuleDocs, Sink};
 
 pub(super) static RULES: &[&Rule] = &[
@@ -22,332 +17,6 @@ pub(super) static RULES: &[&Rule] = &[
     &CLIENT_CERT_WITHOUT_NEGOTIATE,
 ];
 
-// ---------------------------------------------------------------------------------------------
-// Helpers shared by the 401.x families (logon, filters, ip).
-
-/// `appcmd.exe` as every fix command names it.
-pub(super) const APPCMD: &str = r"%windir%\system32\inetsrv\appcmd.exe";
-
-/// The native module of IIS URL Authorization.
-pub(super) const URL_AUTHORIZATION_MODULE: &str = "UrlAuthorizationModule";
-
-/// One IIS authentication method: its section, the module that implements it and the Windows
-/// feature that installs that module (reference §2.1, §10; NANO for module and DLL names).
-pub(super) struct AuthMethod {
-    pub section: &'static str,
-    pub element: &'static str,
-    pub label: &'static str,
-    pub module: &'static str,
-    pub image: &'static str,
-    /// `Install-WindowsFeature` name; `None` for anonymous authentication (part of the core).
-    pub feature: Option<&'static str>,
-}
-
-/// The six methods, in the order of [`METHODS`].
-pub(super) static AUTH_METHODS: [AuthMethod; 6] = [
-    AuthMethod {
-        section: sections::ANONYMOUS_AUTHENTICATION,
-        element: "anonymousAuthentication",
-        label: "anonymous authentication",
-        module: "AnonymousAuthenticationModule",
-        image: r"%windir%\System32\inetsrv\authanon.dll",
-        feature: None,
-    },
-    AuthMethod {
-        section: sections::BASIC_AUTHENTICATION,
-        element: "basicAuthentication",
-        label: "basic authentication",
-        module: "BasicAuthenticationModule",
-        image: r"%windir%\System32\inetsrv\authbas.dll",
-        feature: Some("Web-Basic-Auth"),
-    },
-    AuthMethod {
-        section: sections::WINDOWS_AUTHENTICATION,
-        element: "windowsAuthentication",
-        label: "Windows authentication",
-        module: "WindowsAuthenticationModule",
-        image: r"%windir%\System32\inetsrv\authsspi.dll",
-        feature: Some("Web-Windows-Auth"),
-    },
-    AuthMethod {
-        section: sections::DIGEST_AUTHENTICATION,
-        element: "digestAuthentication",
-        label: "digest authentication",
-        module: "DigestAuthenticationModule",
-        image: r"%windir%\System32\inetsrv\authmd5.dll",
-        feature: Some("Web-Digest-Auth"),
-    },
-    AuthMethod {
-        section: sections::CLIENT_CERTIFICATE_MAPPING_AUTHENTICATION,
-        element: "clientCertificateMappingAuthentication",
-        label: "AD client certificate mapping authentication",
-        module: "CertificateMappingAuthenticationModule",
-        image: r"%windir%\System32\inetsrv\authcert.dll",
-        feature: Some("Web-Client-Auth"),
-    },
-    AuthMethod {
-        section: sections::IIS_CLIENT_CERTIFICATE_MAPPING_AUTHENTICATION,
-        element: "iisClientCertificateMappingAuthentication",
-        label: "IIS client certificate mapping authentication",
-        module: "IISCertificateMappingAuthenticationModule",
-        image: r"%windir%\System32\inetsrv\authmap.dll",
-        feature: Some("Web-Cert-Auth"),
-    },
-];
-
-/// The methods enabled at a path, with the value that enables each.
-pub(super) fn enabled_methods(
-    ctx: &HostContext,
-    p: &SitePath,
-) -> Vec<(&'static AuthMethod, Option<Value>)> {
-    AUTH_METHODS
-        .iter()
-        .filter_map(|m| {
-            let (on, v) = ctx.method_enabled(p, m.section);
-            on.then_some((m, v))
-        })
-        .collect()
-}
-
-/// The `enabled` value of anonymous authentication when it is the only method enabled at a
-/// path (nothing can challenge the client for credentials).
-pub(super) fn only_anonymous(ctx: &HostContext, p: &SitePath) -> Option<Option<Value>> {
-    let on = enabled_methods(ctx, p);
-    match on.as_slice() {
-        [(m, v)] if m.section == sections::ANONYMOUS_AUTHENTICATION => Some(v.clone()),
-        _ => None,
-    }
-}
-
-/// Whether a native module can run at a path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum ModuleUse {
-    Usable,
-    /// Not in `globalModules`.
-    NotInstalled,
-    /// In `globalModules` but removed from the `modules` list at this path.
-    NotEnabled,
-}
-
-/// Whether `module` can run at a path. A configuration without any `<modules>` list (partial
-/// snapshots, minimal fixtures) says nothing about enablement: installed then counts as usable.
-pub(super) fn module_use(ctx: &HostContext, p: &SitePath, module: &str) -> ModuleUse {
-    match ctx.config.module_state(&p.site, &p.url_path, module) {
-        ModuleState::Enabled | ModuleState::Unknown => ModuleUse::Usable,
-        ModuleState::NotInstalled => ModuleUse::NotInstalled,
-        ModuleState::InstalledNotEnabled => {
-            if ctx.section(p, sections::MODULES).collection().is_empty() {
-                ModuleUse::Usable
-            } else {
-                ModuleUse::NotEnabled
-            }
-        }
-    }
-}
-
-/// Evidence that a module is installed: its `globalModules` entry.
-pub(super) fn global_module_evidence(
-    ctx: &HostContext,
-    d: FindingDraft,
-    module: &str,
-) -> FindingDraft {
-    match ctx
-        .config
-        .global_modules()
-        .iter()
-        .find(|m| m.name.eq_ignore_ascii_case(module))
-    {
-        Some(m) => {
-            let text = format!("<add name=\"{}\" image=\"{}\" />", m.name, m.image);
-            match &m.origin {
-                Origin::File { path, line } => d.config_line(path, *line, text),
-                o => d.fact(EvidenceKind::Default, None, format!("{text} ({o})")),
-            }
-        }
-        None => {
-            let gm = ctx.config.effective_server(sections::GLOBAL_MODULES);
-            let text = format!("<globalModules> has no {module} (the module is not installed)");
-            match gm.defined_at.first() {
-                Some(Origin::File { path, line }) => d.config_line(path, *line, text),
-                _ => d.fact(EvidenceKind::Config, None, text),
-            }
-        }
-    }
-}
-
-/// Paths already reported per site and key: a child path that merely inherits the cause is
-/// not reported again.
-#[derive(Debug, Default)]
-pub(super) struct Reported(Vec<(String, String, String)>);
-
-impl Reported {
-    pub(super) fn covers(&self, site: &str, url_path: &str, key: &str) -> bool {
-        self.0
-            .iter()
-            .any(|(s, u, k)| s.eq_ignore_ascii_case(site) && k == key && url_within(url_path, u))
-    }
-
-    pub(super) fn add(&mut self, site: &str, url_path: &str, key: &str) {
-        self.0
-            .push((site.to_string(), url_path.to_string(), key.to_string()));
-    }
-}
-
-/// A draft located at a site path (site, application, URL path and folder).
-pub(super) fn located(d: FindingDraft, p: &SitePath) -> FindingDraft {
-    let d = d.at(&p.site, p.application.as_deref(), Some(&p.url_path));
-    match &p.physical_path {
-        Some(pp) => d.physical(pp),
-        None => d,
-    }
-}
-
-/// A collection entry as XML, with the attributes that were written (never a password).
-pub(super) fn item_text(item: &Item) -> String {
-    let attrs: Vec<String> = item
-        .attributes
-        .iter()
-        .filter(|a| !a.value.origin.is_schema_default())
-        .filter(|a| !a.name.to_ascii_lowercase().contains("password"))
-        .map(|a| format!("{}=\"{}\"", a.name, a.value.value))
-        .collect();
-    if attrs.is_empty() {
-        format!("<{} />", item.element)
-    } else {
-        format!("<{} {} />", item.element, attrs.join(" "))
-    }
-}
-
-/// A collection entry as evidence, at its file and line.
-pub(super) fn item_evidence(d: FindingDraft, item: &Item) -> FindingDraft {
-    let text = item_text(item);
-    match &item.origin {
-        Origin::File { path, line } => d.config_line(path, *line, text),
-        o => d.fact(EvidenceKind::Default, None, format!("{text} ({o})")),
-    }
-}
-
-/// The text of the element `<name …>` that starts on the origin's line, as written (up to its
-/// end tag, a few lines at most). `None` when the file text is not at hand or the element
-/// could carry a secret.
-pub(super) fn source_text(ctx: &HostContext, origin: &Origin, name: &str) -> Option<String> {
-    let Origin::File { path, line } = origin else {
-        return None;
-    };
-    let text = ctx
-        .snapshot
-        .files
-        .iter()
-        .find(|f| windows_path_eq(&f.path, path))?
-        .text
-        .as_deref()?;
-    let lines: Vec<&str> = text
-        .lines()
-        .skip((*line as usize).checked_sub(1)?)
-        .take(8)
-        .collect();
-    let first = lines.first()?;
-    let open = format!("<{name}");
-    let start = first.find(&open)?;
-    let mut out = String::new();
-    let close = format!("</{name}>");
-    for (i, l) in lines.iter().enumerate() {
-        let part = if i == 0 { &first[start..] } else { l.trim() };
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        if i == 0 {
-            // Self-closing on its first line.
-            if let Some(gt) = part.find('>') {
-                if part[..gt].ends_with('/') {
-                    out.push_str(&part[..=gt]);
-                    break;
-                }
-            }
-        }
-        if let Some(end) = part.find(&close) {
-            out.push_str(&part[..end + close.len()]);
-            break;
-        }
-        out.push_str(part.trim_end());
-        if i + 1 == lines.len() {
-            out.push_str(" …");
-        }
-    }
-    let lower = out.to_ascii_lowercase();
-    if lower.contains("password") || lower.contains("connectionstring") {
-        return None;
-    }
-    if out.chars().count() > 400 {
-        out = out.chars().take(400).collect::<String>() + " …";
-    }
-    Some(out)
-}
-
-/// Evidence for every place a section element was set, as written there.
-pub(super) fn defined_at_evidence(
-    ctx: &HostContext,
-    mut d: FindingDraft,
-    origins: &[Origin],
-    name: &str,
-) -> FindingDraft {
-    for o in origins {
-        if let Origin::File { path, line } = o {
-            let text = source_text(ctx, o, name).unwrap_or_else(|| format!("<{name}> set here"));
-            d = d.config_line(path, *line, text);
-        }
-    }
-    d
-}
-
-/// ` /commit:apphost` when the setting lives in applicationHost.config (or nowhere yet), empty
-/// when appcmd must write the web.config that holds it.
-pub(super) fn commit_for(ctx: &HostContext, origin: Option<&Origin>) -> &'static str {
-    match origin.and_then(|o| o.path()) {
-        Some(path)
-            if ctx
-                .snapshot
-                .files
-                .iter()
-                .any(|f| windows_path_eq(&f.path, path) && f.role == FileRole::WebConfig) =>
-        {
-            ""
-        }
-        _ => " /commit:apphost",
-    }
-}
-
-/// The command that gives a path a way to challenge for credentials: Windows authentication,
-/// installed first when its module is missing.
-pub(super) fn challenge_fix(ctx: &HostContext, p: &SitePath) -> String {
-    let target = appcmd_path(&p.site, &p.url_path);
-    let enable = format!(
-        "{APPCMD} set config \"{target}\" \
--section:system.webServer/security/authentication/windowsAuthentication /enabled:\"True\" /commit:apphost"
-    );
-    match module_use(ctx, p, "WindowsAuthenticationModule") {
-        ModuleUse::NotInstalled => {
-            format!("powershell -Command \"Install-WindowsFeature Web-Windows-Auth\" && {enable}")
-        }
-        _ => enable,
-    }
-}
-
-/// `a/b` display of a site path for messages (`Intranet`, `Intranet/hr`).
-pub(super) fn display_path(p: &SitePath) -> String {
-    appcmd_path(&p.site, &p.url_path)
-}
-
-/// Comma-separated list attribute, trimmed, empty entries dropped.
-pub(super) fn list(v: Option<&str>) -> Vec<String> {
-    v.unwrap_or("")
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-// ---------------------------------------------------------------------------------------------
 /// U201: every authentication method is disabled for a path.
 pub static NO_AUTHENTICATION_METHOD: Rule = Rule {
     code: "U201",
@@ -382,12 +51,9 @@ intranet application, anonymous authentication for public content — in applica
 };
 
 fn check_no_authentication_method(ctx: &HostContext, sink: &mut Sink) {
-    let mut fired: Vec<(String, String)> = Vec::new();
+    let mut reported = Reported::default();
     for p in ctx.site_paths() {
-        if fired
-            .iter()
-            .any(|(s, u)| s.eq_ignore_ascii_case(&p.site) && url_within(&p.url_path, u))
-        {
+        if reported.covers(&p.site, &p.url_path, "") {
             continue;
         }
         let states: Vec<_> = METHODS
@@ -426,14 +92,10 @@ fn check_no_authentication_method(ctx: &HostContext, sink: &mut Sink) {
             d = value_evidence(d, element, "enabled", v.as_ref());
         }
         sink.report(d);
-        fired.push((p.site.clone(), p.url_path.clone()));
+        reported.add(&p.site, &p.url_path, "");
     }
 }
 
-const MS_STATUS: &str =
-    "https://learn.microsoft.com/en-us/troubleshoot/developer/webapps/iis/www-administration-management/http-status-code";
-const MS_MODULES: &str =
-    "https://learn.microsoft.com/en-us/iis/get-started/introduction-to-iis/iis-modules-overview";
 const MS_URLAUTH: &str =
     "https://learn.microsoft.com/en-us/iis/manage/configuring-security/understanding-iis-url-authorization";
 

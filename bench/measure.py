@@ -8,7 +8,9 @@ Writes a JSON object:
   user_s, sys_s     CPU time of the command and every descendant it waited for (wait4 rusage,
                     which is what GNU time's user+sys reports) -- the client only, since the
                     simulator is not a descendant
-  maxrss_kb         the largest single process's peak RSS (rusage ru_maxrss)
+  maxrss_kb         the largest single process's peak RSS: the larger of rusage ru_maxrss and
+                    the root process's sampled VmHWM (on this kernel ru_maxrss of a
+                    multi-threaded process can come out below the VmHWM it had)
   tree_rss_kb       peak of the sampled sum of VmRSS over the process tree
   tree_pss_kb       peak of the sampled sum of Pss (smaps_rollup) over the tree: forks share
                     pages, so this is the honest "memory of the tree" for Ansible
@@ -90,14 +92,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
     ap.add_argument("--cpu", help="taskset CPU list for the command")
-    ap.add_argument("--interval", type=float, default=0.1)
+    ap.add_argument("--interval", type=float, default=0.05)
     ap.add_argument("--pss", action="store_true", help="also sample PSS (costlier)")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
     if a.cpu:
         cmd = ["taskset", "-c", a.cpu] + cmd
-    peak = {"tree_rss_kb": 0, "tree_pss_kb": 0, "fds_max": 0, "tree_fds_max": 0,
+    peak = {"root_hwm_kb": 0, "tree_rss_kb": 0, "tree_pss_kb": 0, "fds_max": 0, "tree_fds_max": 0,
             "procs_max": 0, "samples": 0}
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd)
@@ -106,6 +108,7 @@ def main():
     def sample():
         while not done.is_set():
             pids = tree(proc.pid)
+            peak["root_hwm_kb"] = max(peak["root_hwm_kb"], status_kb(proc.pid, "VmHWM:"))
             rss = sum(status_kb(p, "VmRSS:") for p in pids)
             peak["tree_rss_kb"] = max(peak["tree_rss_kb"], rss)
             if a.pss:
@@ -129,7 +132,8 @@ def main():
         "wall_s": wall,
         "user_s": ru.ru_utime,
         "sys_s": ru.ru_stime,
-        "maxrss_kb": ru.ru_maxrss,
+        "maxrss_kb": max(ru.ru_maxrss, peak["root_hwm_kb"]),
+        "ru_maxrss_kb": ru.ru_maxrss,
         **peak,
     }
     with open(a.out, "w") as f:

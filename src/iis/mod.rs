@@ -192,6 +192,9 @@ pub struct HostConfig {
     pools: Vec<AppPool>,
     pool_index: HashMap<String, usize>,
     global_modules: Vec<GlobalModule>,
+    /// Memo of [`HostConfig::effective`]: every rule asks about the same sections at the same
+    /// paths, and a merge costs far more than a clone.
+    memo: std::sync::Mutex<HashMap<(String, String, String), Effective>>,
 }
 
 /// The configuration view of one site path: resolution done once, sections on demand.
@@ -381,6 +384,7 @@ impl HostConfig {
             pools: Vec::new(),
             pool_index: HashMap::new(),
             global_modules: Vec::new(),
+            memo: Default::default(),
         };
         host.build_inventory(&env, &mut issues);
         host.map_web_configs();
@@ -708,13 +712,25 @@ impl HostConfig {
     /// `url_path`. For an unknown site only server-level settings and applicationHost.config
     /// location tags naming that site apply.
     pub fn effective(&self, site: &str, url_path: &str, section: &str) -> Effective {
-        match self.at(site, url_path) {
+        let key = (
+            site.to_lowercase(),
+            url_path.to_lowercase(),
+            section.to_string(),
+        );
+        if let Some(hit) = self.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return hit;
+        }
+        let e = match self.at(site, url_path) {
             Some(v) => v.effective(section),
             None => {
                 let t = self.raw_target(&format!("{site}/{url_path}"));
                 merge::compute(self, &t, section)
             }
+        };
+        if let Ok(mut m) = self.memo.lock() {
+            m.insert(key, e.clone());
         }
+        e
     }
 
     /// The effective `section` at server level (applicationHost.config top level and

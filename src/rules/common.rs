@@ -39,8 +39,14 @@ pub struct SitePath {
 }
 
 impl<'a> HostContext<'a> {
-    /// Every (site, path) worth evaluating, shallow paths first.
+    /// Every (site, path) worth evaluating, shallow paths first (computed once per host).
     pub fn site_paths(&self) -> Vec<SitePath> {
+        self.site_paths
+            .get_or_init(|| self.compute_site_paths())
+            .clone()
+    }
+
+    fn compute_site_paths(&self) -> Vec<SitePath> {
         let mut out = Vec::new();
         for site in self.config.sites() {
             for p in self.config.paths_to_evaluate(&site.name) {

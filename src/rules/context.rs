@@ -13,6 +13,8 @@ pub struct HostContext<'a> {
     pub snapshot: &'a Snapshot,
     /// The effective IIS configuration.
     pub config: HostConfig,
+    /// [`HostContext::site_paths`], computed once for all rules.
+    pub(crate) site_paths: std::sync::OnceLock<Vec<super::common::SitePath>>,
 }
 
 impl<'a> HostContext<'a> {
@@ -20,6 +22,7 @@ impl<'a> HostContext<'a> {
         HostContext {
             snapshot,
             config: HostConfig::from_snapshot(snapshot),
+            site_paths: std::sync::OnceLock::new(),
         }
     }
 

@@ -312,6 +312,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    raise_open_file_limit();
     let cli = Cli::parse();
     init_logging(cli.quiet, cli.verbose);
     match run(cli.command, cli.quiet) {
@@ -319,6 +320,24 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(Outcome::Usage as u8)
+        }
+    }
+}
+
+/// A sweep holds about two sockets per host in flight (and the simulator one listener per
+/// virtual host): lift the soft open-file limit to the hard one so `--concurrency 1000` or a
+/// 10,000-host simulated fleet does not fail on the common default of 1,024.
+fn raise_open_file_limit() {
+    #[cfg(unix)]
+    // SAFETY: getrlimit/setrlimit on a local, fully initialised struct.
+    unsafe {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
         }
     }
 }

@@ -116,6 +116,10 @@ pub fn access(path: &Path, site: &str, url: &str) -> anyhow::Result<AccessReport
         pool: r.application_pool.clone(),
         physical_path: r.physical_path.clone(),
         connect_as: r.connect_as.clone(),
+        skips_web_config: r
+            .web_configs
+            .iter()
+            .any(|w| w.file.is_some() && w.ignored.is_some()),
     };
     let sd = p.physical_path.as_deref().map(|f| ctx.folder_sd(f));
     let inputs = ctx.identity_inputs(&p);

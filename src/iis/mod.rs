@@ -194,7 +194,7 @@ pub struct HostConfig {
     global_modules: Vec<GlobalModule>,
     /// Memo of [`HostConfig::effective`]: every rule asks about the same sections at the same
     /// paths, and a merge costs far more than a clone.
-    memo: std::sync::Mutex<HashMap<(String, String, String), Effective>>,
+    memo: std::sync::Mutex<HashMap<(String, String, String), std::sync::Arc<Effective>>>,
 }
 
 /// The configuration view of one site path: resolution done once, sections on demand.
@@ -711,7 +711,12 @@ impl HostConfig {
     /// The effective `section` (e.g. [`sections::WINDOWS_AUTHENTICATION`]) for `site` and
     /// `url_path`. For an unknown site only server-level settings and applicationHost.config
     /// location tags naming that site apply.
-    pub fn effective(&self, site: &str, url_path: &str, section: &str) -> Effective {
+    pub fn effective(
+        &self,
+        site: &str,
+        url_path: &str,
+        section: &str,
+    ) -> std::sync::Arc<Effective> {
         let key = (
             site.to_lowercase(),
             url_path.to_lowercase(),
@@ -727,8 +732,9 @@ impl HostConfig {
                 merge::compute(self, &t, section)
             }
         };
+        let e = std::sync::Arc::new(e);
         if let Ok(mut m) = self.memo.lock() {
-            m.insert(key, e.clone());
+            m.insert(key, std::sync::Arc::clone(&e));
         }
         e
     }

@@ -53,7 +53,7 @@ impl ConfigReport {
         for n in &names {
             let eff = match &view {
                 Some(v) => v.effective(n),
-                None => host.effective(site, url_path, n),
+                None => (*host.effective(site, url_path, n)).clone(),
             };
             if section.is_none() && !eff.known_section && !eff.is_defined() {
                 continue;

@@ -799,7 +799,7 @@ fn render_text_and_json() {
     assert!(t.contains("schema default"), "{t}");
     let line = apphost_line("<windowsAuthentication enabled=\"false\">");
     assert!(t.contains(&format!("{APPHOST}:{line}")), "{t}");
-    let j = serde_json::to_value(&e).unwrap();
+    let j = serde_json::to_value(&*e).unwrap();
     assert_eq!(j["section"], WIN);
     assert_eq!(j["attributes"][0]["name"], "enabled");
     assert_eq!(j["attributes"][0]["origin"]["line"], line);

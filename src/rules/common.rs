@@ -36,6 +36,9 @@ pub struct SitePath {
     pub pool: Option<String>,
     pub physical_path: Option<String>,
     pub connect_as: Option<String>,
+    /// A web.config on the way to this path exists but is skipped (pool
+    /// `enableConfigurationOverride=false` or vdir `allowSubDirConfig=false`).
+    pub skips_web_config: bool,
 }
 
 impl<'a> HostContext<'a> {
@@ -57,6 +60,11 @@ impl<'a> HostContext<'a> {
                     application: r.as_ref().and_then(|r| r.application.clone()),
                     pool: r.as_ref().and_then(|r| r.application_pool.clone()),
                     physical_path: r.as_ref().and_then(|r| r.physical_path.clone()),
+                    skips_web_config: r.as_ref().is_some_and(|r| {
+                        r.web_configs
+                            .iter()
+                            .any(|w| w.file.is_some() && w.ignored.is_some())
+                    }),
                     connect_as: r.and_then(|r| r.connect_as),
                 });
             }
@@ -65,7 +73,7 @@ impl<'a> HostContext<'a> {
     }
 
     /// Effective section at a site path.
-    pub fn section(&self, p: &SitePath, section: &str) -> Effective {
+    pub fn section(&self, p: &SitePath, section: &str) -> std::sync::Arc<Effective> {
         self.config.effective(&p.site, &p.url_path, section)
     }
 

@@ -37,7 +37,7 @@ const MS_KERB: &str =
 /// Windows authentication at a path and what it offers.
 pub(super) struct WindowsAuth {
     pub enabled: Option<Value>,
-    pub section: Effective,
+    pub section: std::sync::Arc<Effective>,
     pub providers: Vec<String>,
 }
 

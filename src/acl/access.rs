@@ -1,7 +1,7 @@
 //! Effective access: does a principal hold the requested rights (by default Read & Execute,
 //! `0x1200A9`) on a folder, and on the files inside it?
 //!
-//! The walk follows AccessCheck (MS-SDDL "How DACLs control access", reference §5.2): ACEs are
+//! The walk follows AccessCheck (MS-SDDL "How DACLs control access"): ACEs are
 //! visited **in the order they appear** (canonical or not); a deny ACE matching a token SID that
 //! covers any requested bit not yet granted denies the request; allow ACEs accumulate granted bits
 //! until all requested bits are granted. No DACL or a null DACL (`NO_ACCESS_CONTROL`) grants
@@ -10,7 +10,7 @@
 //! (GR→0x120089, GX→0x1200A0, GW→0x120116, GA→0x1F01FF).
 //!
 //! Files: only an object's own DACL is checked (traverse checking is bypassed by default,
-//! reference §5.2), so "files inside the folder" are judged on the DACL a file inherits from the
+//! Microsoft docs), so "files inside the folder" are judged on the DACL a file inherits from the
 //! folder ([`inherit_aces`]). **Assumption:** content files have no explicit ACEs of their own and
 //! inherit the folder's inheritable ACEs (the normal result of copying or deploying into the
 //! folder). A file with a protected or explicit ACL needs its own [`check_access`].
@@ -64,7 +64,7 @@ pub struct InheritedAce {
 }
 
 /// The ACEs a new child of a folder with DACL `parent` gets by inheritance
-/// (MS-SDDL ace-inheritance-rules, reference §5.3):
+/// (MS-SDDL ace-inheritance-rules):
 ///
 /// * file: every `OI` ACE, as an effective ACE with no inheritance flags, generic rights mapped;
 /// * folder: every `CI` ACE effective (with `NP` it stops there; otherwise it keeps propagating,

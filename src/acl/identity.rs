@@ -1,13 +1,13 @@
 //! Which Windows identities IIS uses to read content, as SIDs with their token groups.
 //!
-//! * [`app_pool_sid`]: the virtual-account SID of `IIS APPPOOL\<pool>` (reference §4.2).
+//! * [`app_pool_sid`]: the virtual-account SID of `IIS APPPOOL\<pool>`.
 //! * [`Principal`]: a user SID plus every group SID its token carries, built explicitly for the
 //!   IIS identities ([`iusr`], [`app_pool_identity`], [`network_service`], [`local_service`],
 //!   [`local_system`], [`authenticated_user`]) or resolved through the snapshot's accounts
 //!   table ([`account_principal`]). An account the table does not resolve gives an
 //!   [`Unresolved`]: the caller reports "not evaluated" and never guesses.
 //! * [`content_identities`]: for one application's settings, the identities that read its files,
-//!   one per enabled authentication mode (reference §4.3).
+//!   one per enabled authentication mode.
 //! * [`stale_app_pool_sids`]: pool SIDs in an ACL that match no current pool (renamed pools).
 
 use std::fmt;
@@ -21,10 +21,10 @@ use crate::snapshot::AccountFact;
 
 /// The SID of the ApplicationPoolIdentity virtual account `IIS APPPOOL\<pool>`:
 /// `S-1-5-82-` + the SHA-1 of the lower-cased name in UTF-16LE, read as five little-endian
-/// 32-bit values (reference §4.2, verified against published SIDs).
+/// 32-bit values (verified against published SIDs).
 ///
 /// Lower-casing uses Unicode lower-case mapping; for non-ASCII names it may differ from
-/// Windows' own case table (unconfirmed, reference §4.2).
+/// Windows' own case table (unconfirmed).
 pub fn app_pool_sid(pool: &str) -> Sid {
     let bytes: Vec<u8> = pool
         .to_lowercase()
@@ -148,7 +148,7 @@ impl fmt::Display for Unresolved {
 }
 
 /// How IIS logs a user on (`logonMethod` of anonymous/basic authentication and virtual
-/// directories; schema default `ClearText`, reference §2.1). Decides the logon-type SID.
+/// directories; schema default `ClearText`). Decides the logon-type SID.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 pub enum LogonMethod {
     /// LOGON32_LOGON_INTERACTIVE: adds INTERACTIVE (S-1-5-4).
@@ -240,7 +240,7 @@ impl FromStr for PoolLogonType {
 /// The anonymous account `NT AUTHORITY\IUSR` (S-1-5-17) with Everyone, BUILTIN\Users and
 /// Authenticated Users.
 ///
-/// Source: reference §4.3 (MS-BUILTIN, MS-IDENT; the default wwwroot ACL works for anonymous
+/// Source: Microsoft docs (MS-BUILTIN, MS-IDENT; the default wwwroot ACL works for anonymous
 /// requests only through `BUILTIN\Users:(RX)`). IUSR is **not** a member of IIS_IUSRS.
 /// NETWORK (S-1-5-2) is **not** included: no source in the reference confirms it for the IUSR
 /// token (IUSR is logged on by IIS itself, not through `logonMethod`), so an ACE for NETWORK
@@ -251,11 +251,11 @@ pub fn iusr() -> Principal {
         wk::IUSR,
         [wk::EVERYONE, wk::BUILTIN_USERS, wk::AUTHENTICATED_USERS],
     )
-    .note("IUSR token groups per reference §4.3: Everyone, BUILTIN\\Users, Authenticated Users; not IIS_IUSRS; NETWORK not assumed")
+    .note("IUSR token groups per Microsoft docs: Everyone, BUILTIN\\Users, Authenticated Users; not IIS_IUSRS; NETWORK not assumed")
 }
 
 /// The worker-process identity of an ApplicationPoolIdentity pool, with the token observed in
-/// `whoami /all` of `IIS APPPOOL\DefaultAppPool` (reference §4.2): Everyone, BUILTIN\Users,
+/// `whoami /all` of `IIS APPPOOL\DefaultAppPool`: Everyone, BUILTIN\Users,
 /// SERVICE, CONSOLE LOGON, Authenticated Users, This Organization, IIS_IUSRS (injected unless
 /// `manualGroupMembership`), LOCAL and S-1-5-82-0.
 pub fn app_pool_identity(pool: &str, manual_group_membership: bool) -> Principal {
@@ -273,7 +273,7 @@ pub fn app_pool_identity(pool: &str, manual_group_membership: bool) -> Principal
             wk::APP_POOL_GROUP,
         ],
     )
-    .note("token groups as observed for an ApplicationPoolIdentity worker (reference §4.2)");
+    .note("token groups as observed for an ApplicationPoolIdentity worker");
     add_iis_iusrs(&mut p, manual_group_membership);
     p
 }
@@ -301,7 +301,7 @@ fn service_account(description: &str, sid: Sid, manual_group_membership: bool) -
             wk::LOCAL,
         ],
     )
-    .note("token groups assumed like an ApplicationPoolIdentity worker's (reference §4.2) minus S-1-5-82-0; not separately confirmed");
+    .note("token groups assumed like an ApplicationPoolIdentity worker's minus S-1-5-82-0; not separately confirmed");
     add_iis_iusrs(&mut p, manual_group_membership);
     p
 }
@@ -595,7 +595,7 @@ pub struct AppIdentityInputs {
     pub connect_as_logon: LogonMethod,
 }
 
-/// The identities that read the application's content files (reference §4.3): one per enabled
+/// The identities that read the application's content files: one per enabled
 /// authentication mode — anonymous (IUSR, the pool identity or a configured account) and the
 /// authenticated user for Windows/Basic/Digest — or, when a connect-as account is set, that
 /// account alone for all enabled modes (it replaces file access; authentication still decides

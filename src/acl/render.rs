@@ -1,5 +1,5 @@
 //! Human-readable rendering for evidence text: friendly names of SIDs and `icacls`-style ACEs
-//! (`BUILTIN\Users:(OI)(CI)(RX)`, MS-ICACLS, reference §5.5).
+//! (`BUILTIN\Users:(OI)(CI)(RX)`, MS-ICACLS).
 
 use super::identity::app_pool_name;
 use super::sddl::{mask, Ace, Trustee};

@@ -27,7 +27,7 @@ pub const MAX_SDDL_LEN: usize = 64 * 1024;
 /// Most ACEs accepted in one security descriptor (DACL and SACL together).
 pub const MAX_ACES: usize = 2000;
 
-/// Access-mask bits and composites (winnt.h; reference §5.1).
+/// Access-mask bits and composites (winnt.h; Microsoft docs).
 pub mod mask {
     /// FILE_READ_DATA / FILE_LIST_DIRECTORY.
     pub const FILE_READ_DATA: u32 = 0x1;

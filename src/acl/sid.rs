@@ -251,7 +251,7 @@ const fn wk(authority: u64, subs: &[u32]) -> Sid {
     }
 }
 
-/// Well-known SIDs (MS-SDDL sid-strings, Microsoft "Well-known SIDs", reference §4.1).
+/// Well-known SIDs (MS-SDDL sid-strings, Microsoft "Well-known SIDs").
 pub mod well_known {
     use super::{wk, Sid};
 

@@ -1,7 +1,7 @@
 //! Inventory from applicationHost.config: sites, bindings, applications, virtual directories,
 //! application pools, log settings and global modules, each value with its origin.
 //!
-//! Default chains (SCHEMA, reference §2.10/§2.11):
+//! Default chains (SCHEMA):
 //! * pool attribute: `add` → `applicationPoolDefaults` → schema default;
 //! * application: `application` → site `applicationDefaults` → `sites/applicationDefaults` → schema;
 //! * virtual directory: `virtualDirectory` → application `virtualDirectoryDefaults` → site

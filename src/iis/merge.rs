@@ -1,9 +1,8 @@
 //! The merge: section occurrences along a path → one effective section.
 //!
-//! Order (reference §3.1/§3.2, brief): machine.config → root web.config → applicationHost.config
-//! (top level, then `<location>` tags shallower first, document order within a file) → the
-//! web.config files down the URL path (a file's own sections, then its `<location>` tags for
-//! deeper paths). Within that order:
+//! Order: config path by config path from the root down; at each level machine.config, root
+//! web.config, applicationHost.config (top level or its `<location>` for that path), then the
+//! web.config files' sections for that level (document order within a file). Within that order:
 //! * attributes: later wins; absent everywhere → schema default ([`super::schema`]);
 //! * collections: `add`/`remove`/`clear` by the schema's key (exact match on all key
 //!   attributes, defaults included), `mergeAppend="false"` puts a level's items first,

@@ -22,13 +22,12 @@
 //! web.config files, `merge` merges, [`schema`] holds every schema fact, [`render`] prints.
 //!
 //! # Semantics (and the choices made where sources are silent)
-//! * **Order**: machine.config → root web.config (the copy matching the pool's runtime version
-//!   and bitness) → applicationHost.config top level, then its `<location>` tags shallower
-//!   first, document order within a file → the web.config of each URL folder from the site
-//!   root down, each file's own sections before its `<location>` tags for deeper paths. An
-//!   applicationHost.config `<location>` for a deeper path therefore comes *before* a
-//!   shallower web.config (the order the brief and reference §3.2 give; IIS's exact precedence
-//!   there is not confirmed by a Microsoft source — it only matters for unlocked sections).
+//! * **Order**: config path by config path, root first. At each level: machine.config, root
+//!   web.config (the copy matching the pool's runtime version and bitness), applicationHost.config
+//!   (top level at the root, its `<location>` for that path below), then the web.config at that
+//!   level (or a parent web.config's `<location>` for it). So an applicationHost.config
+//!   `<location path="Site/app">` beats the site root's web.config, and the app's own web.config
+//!   beats both; document order within a file is kept.
 //! * **Paths** compare case-insensitively; `path=""`/`"."` mean "here";
 //!   `inheritInChildApplications="false"` stops a location at child application roots.
 //! * **web.config files** are looked up as `<folder>\web.config` of every URL prefix, the folder

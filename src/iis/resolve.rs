@@ -1,6 +1,6 @@
 //! URL → application, virtual directory, physical folder and the web.config chain.
 //!
-//! For URL `/a/b/c` of site S (reference §3.1): the application is the longest
+//! For URL `/a/b/c` of site S: the application is the longest
 //! `application/@path` prefix, the virtual directory the longest `virtualDirectory` prefix
 //! inside it, the physical path `physicalPath` + remaining segments. A web.config is looked up
 //! in the folder of every URL prefix (site root first). All of them are skipped when the

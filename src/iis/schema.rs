@@ -1,6 +1,6 @@
 //! The one table of schema facts the engine and the rules rely on.
 //!
-//! Sources (see `/work/shared/reference/iis-401.md` §0 for the tags):
+//! Sources (the tags used in the comments below):
 //! * **SCHEMA** — IIS 10 `IIS_schema.xml` (public copy `lextm/iis_schema`, commit `2a639ef`,
 //!   cross-checked against the IIS 7.5 copy `de17a95`): attribute names, types, `defaultValue`s,
 //!   enum/flag values, collection directives (`addElement`, `removeElement`, `clearElement`),

@@ -201,7 +201,7 @@ pub(super) const APPCMD: &str = r"%windir%\system32\inetsrv\appcmd.exe";
 pub(super) const URL_AUTHORIZATION_MODULE: &str = "UrlAuthorizationModule";
 
 /// One IIS authentication method: its section, the module that implements it and the Windows
-/// feature that installs that module (reference §2.1, §10; NANO for module and DLL names).
+/// feature that installs that module (NANO for module and DLL names).
 pub(super) struct AuthMethod {
     pub section: &'static str,
     pub element: &'static str,

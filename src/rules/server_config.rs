@@ -319,7 +319,7 @@ fn url_rules(e: &crate::iis::EffectiveElement) -> Vec<UrlRule<'_>> {
         .collect()
 }
 
-/// What IIS URL Authorization lets through at a path (deny rules first, reference §2.2).
+/// What IIS URL Authorization lets through at a path (deny rules first).
 struct UrlAuthz<'a> {
     rules: Vec<UrlRule<'a>>,
 }

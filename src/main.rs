@@ -320,7 +320,10 @@ fn main() -> ExitCode {
     }
     raise_open_file_limit();
     let cli = Cli::parse();
-    init_logging(cli.quiet, cli.verbose);
+    // The demo deliberately speaks NTLM over plain HTTP to loopback addresses: the client's
+    // warning about plain HTTP is right for real hosts and noise here (shown again with -v).
+    let demo = matches!(cli.command, Command::Demo(_));
+    init_logging(cli.quiet, cli.verbose, demo && cli.verbose == 0);
     match run(cli.command, cli.quiet) {
         Ok(outcome) => ExitCode::from(outcome as u8),
         Err(e) => {
@@ -348,7 +351,7 @@ fn raise_open_file_limit() {
     }
 }
 
-fn init_logging(quiet: bool, verbose: u8) {
+fn init_logging(quiet: bool, verbose: u8, quiet_client: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (_, 0) => "warn",
@@ -358,8 +361,9 @@ fn init_logging(quiet: bool, verbose: u8) {
     };
     let filter =
         tracing_subscriber::EnvFilter::try_from_env("IIS_SWEEP_LOG").unwrap_or_else(|_| {
+            let client = if quiet_client { ",winrm_rs=error" } else { "" };
             tracing_subscriber::EnvFilter::new(format!(
-                "iis_sweep={level},iis_sweep_cli={level},warn"
+                "iis_sweep={level},iis_sweep_cli={level},warn{client}"
             ))
         });
     let color = std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();

@@ -923,6 +923,22 @@ fn dacl_names(sd: &SecurityDescriptor, sid: &Sid) -> bool {
 }
 
 /// U302's denial at a folder, when anonymous requests run as the pool identity.
+/// The folder's security descriptor and `id`'s Read & Execute on it, or the verdict that ends
+/// the check: an unresolved account is skipped, an unreadable ACL is not evaluated.
+fn access_of<'a>(
+    ctx: &HostContext,
+    f: &Folder,
+    id: &'a ContentIdentity,
+) -> Result<(&'a Principal, SecurityDescriptor, ReadExecute), Verdict> {
+    let pr = id
+        .principal
+        .as_ref()
+        .map_err(|u| Verdict::Skip(u.to_string()))?;
+    let sd = folder_sd(ctx, f)?;
+    let rx = acl::read_execute(&sd, pr);
+    Ok((pr, sd, rx))
+}
+
 fn pool_identity_denial<'a>(
     f: &'a Folder,
     sd: &SecurityDescriptor,
@@ -999,15 +1015,10 @@ fn check_anonymous_custom_account(ctx: &HostContext, sink: &mut Sink) {
         let IdentitySource::AnonymousAccount(name) = &id.source else {
             return Verdict::NotApplicable;
         };
-        let pr = match &id.principal {
-            Ok(pr) => pr,
-            Err(u) => return Verdict::Skip(u.to_string()),
-        };
-        let sd = match folder_sd(ctx, f) {
-            Ok(sd) => sd,
+        let (pr, sd, rx) = match access_of(ctx, f, id) {
+            Ok(a) => a,
             Err(v) => return v,
         };
-        let rx = acl::read_execute(&sd, pr);
         let Some(den) = Denial::of(&rx) else {
             return Verdict::Fine;
         };
@@ -1057,15 +1068,10 @@ fn check_connect_as(ctx: &HostContext, sink: &mut Sink) {
             let IdentitySource::ConnectAs(user) = &id.source else {
                 return Verdict::NotApplicable;
             };
-            let pr = match &id.principal {
-                Ok(pr) => pr,
-                Err(u) => return Verdict::Skip(u.to_string()),
-            };
-            let sd = match folder_sd(ctx, f) {
-                Ok(sd) => sd,
+            let (pr, sd, rx) = match access_of(ctx, f, id) {
+                Ok(a) => a,
                 Err(v) => return v,
             };
-            let rx = acl::read_execute(&sd, pr);
             let Some(den) = Denial::of(&rx) else {
                 return Verdict::Fine;
             };

@@ -377,7 +377,12 @@ fn init_logging(quiet: bool, verbose: u8, quiet_client: bool) {
 }
 
 fn settings(policy: &PolicyArgs) -> anyhow::Result<RuleSettings> {
-    match &policy.rules_config {
+    load_settings(policy.rules_config.as_deref())
+}
+
+/// `--rules-config FILE`, or the defaults.
+fn load_settings(file: Option<&std::path::Path>) -> anyhow::Result<RuleSettings> {
+    match file {
         Some(p) => RuleSettings::load(p),
         None => Ok(RuleSettings::default()),
     }
@@ -472,10 +477,7 @@ fn run(command: Command, quiet: bool) -> anyhow::Result<Outcome> {
             Ok(Outcome::Clean)
         }
         Command::Why(a) => {
-            let rules_settings = match &a.rules_config {
-                Some(p) => RuleSettings::load(p)?,
-                None => RuleSettings::default(),
-            };
+            let rules_settings = load_settings(a.rules_config.as_deref())?;
             let d = commands::why::run(&a.path, &a.site, &a.url, a.substatus, &rules_settings)?;
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&d)?);

@@ -10,7 +10,7 @@
 //! arguments, one per line) and exits, so a foreign client can deliver the collector.
 
 use clap::Parser;
-use iis_sweep::sim::server::{run_cli, SimServeArgs};
+use iis_sweep_sim::server::{run_cli, SimServeArgs};
 
 #[derive(Parser)]
 #[command(

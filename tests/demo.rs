@@ -2,9 +2,9 @@
 //! WinRM (NTLM, sealed), and findings that match the generator's answer key.
 
 use assert_cmd::Command;
-use iis_sweep::commands::demo::score;
 use iis_sweep::report::model::Report;
-use iis_sweep::sim::fleet::AnswerKey;
+use iis_sweep_sim::demo::score;
+use iis_sweep_sim::fleet::AnswerKey;
 
 #[test]
 fn demo_finds_what_the_generator_planted() {

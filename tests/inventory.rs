@@ -7,15 +7,12 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use iis_sweep::collect::delivery::Delivery;
 use iis_sweep::credentials::{
     CredentialError, CredentialRef, Credentials, NoPrompt, PasswordSource, Prompter,
     DEFAULT_PASSWORD_ENV,
 };
-use iis_sweep::inventory::{
-    self, apply_limit, credential_groups, AuthMethod, Format, Inventory, InventoryError,
-    LimitError, Scheme, Target,
-};
+use iis_sweep::inventory::{self, apply_limit, Format, Inventory, InventoryError, LimitError};
+use iis_sweep::target::{credential_groups, AuthMethod, Delivery, Scheme, Target};
 use secrecy::{ExposeSecret, SecretString};
 
 fn example(name: &str) -> PathBuf {

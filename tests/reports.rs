@@ -9,8 +9,9 @@ mod fixture;
 
 use std::path::{Path, PathBuf};
 
+use iis_sweep::finding::HostStatus;
 use iis_sweep::report::html::{self, HtmlOptions};
-use iis_sweep::report::model::{HostStatus, Report};
+use iis_sweep::report::model::Report;
 use iis_sweep::report::{self, Format, OutputOptions};
 use serde_json::Value;
 

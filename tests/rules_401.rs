@@ -4,7 +4,7 @@
 
 mod support;
 
-use iis_sweep::report::model::{EvidenceKind, Finding, Substatus};
+use iis_sweep::finding::{EvidenceKind, Finding, Substatus};
 use iis_sweep::snapshot::{RegistryData, Snapshot};
 use support::*;
 
@@ -26,7 +26,7 @@ const ALLOW_ALL: &str = r#"<authorization>
 
 fn not_evaluated(snap: &Snapshot, code: &str) -> Vec<String> {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-    iis_sweep::analyze::analyze(
+    iis_sweep::pipeline::analyze(
         snap,
         "fixture",
         &iis_sweep::rules::settings::RuleSettings::default(),

@@ -6,7 +6,7 @@ mod support;
 
 use support::*;
 
-use iis_sweep::report::model::Finding;
+use iis_sweep::finding::Finding;
 use iis_sweep::snapshot::RegistryData;
 
 const MY_RULES: &[&str] = &[
@@ -74,9 +74,9 @@ fn evidence_has(f: &Finding, needle: &str) -> bool {
     f.evidence.iter().any(|e| e.text.contains(needle))
 }
 
-fn analysis(snap: &iis_sweep::snapshot::Snapshot) -> iis_sweep::analyze::Analysis {
+fn analysis(snap: &iis_sweep::snapshot::Snapshot) -> iis_sweep::pipeline::Analysis {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-    iis_sweep::analyze::analyze(
+    iis_sweep::pipeline::analyze(
         snap,
         "fixture",
         &iis_sweep::rules::settings::RuleSettings::default(),

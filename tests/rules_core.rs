@@ -93,7 +93,7 @@ fn u301_not_evaluated_without_acls() {
         })
         .build();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-    let a = iis_sweep::analyze::analyze(
+    let a = iis_sweep::pipeline::analyze(
         &snap,
         "fixture",
         &iis_sweep::rules::settings::RuleSettings::default(),

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use iis_sweep::sim::fleet::{Fleet, FleetHost};
-use iis_sweep::sim::server::{serve, AuthMode, ServerConfig, ServerHandle};
+use iis_sweep_sim::fleet::{Fleet, FleetHost};
+use iis_sweep_sim::server::{serve, AuthMode, ServerConfig, ServerHandle};
 use serde_json::Value;
 
 const USER: &str = "scanner";
@@ -257,8 +257,8 @@ fn a_missing_password_is_a_clear_usage_error() {
 }
 
 fn generated_fleet(dir: &Path, hosts: usize) {
-    iis_sweep::sim::generate::generate(
-        &iis_sweep::sim::generate::GenerateOptions {
+    iis_sweep_sim::generate::generate(
+        &iis_sweep_sim::generate::GenerateOptions {
             hosts,
             seed: 7,
             faults: Vec::new(),

@@ -16,9 +16,9 @@ use iis_sweep::collect::delivery::{
     CommandLine,
 };
 use iis_sweep::collect::COLLECTOR_SCRIPT;
-use iis_sweep::sim::fleet::{Fleet, FleetHost};
-use iis_sweep::sim::server::{serve, AuthMode, ServerConfig, ServerHandle, TlsSettings};
 use iis_sweep::snapshot::Snapshot;
+use iis_sweep_sim::fleet::{Fleet, FleetHost};
+use iis_sweep_sim::server::{serve, AuthMode, ServerConfig, ServerHandle, TlsSettings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use winrm_rs::{
     AuthMethod, EncryptionMode, SoapError, WinrmClient, WinrmConfig, WinrmCredentials, WinrmError,

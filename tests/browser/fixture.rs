@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use iis_sweep::finding::*;
 use iis_sweep::report::model::*;
 
 /// Strings a hostile or broken host could report. None of them may run or break a format.

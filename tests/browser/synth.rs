@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use iis_sweep::finding::*;
 use iis_sweep::report::model::*;
 
 const RULES: &[(&str, &str, &str, Substatus, Severity)] = &[

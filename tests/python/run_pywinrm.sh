@@ -78,7 +78,7 @@ SIM_ADDR=127.77.0.1 SIM_NAME=web01 SIM_QUOTA_ADDR=127.77.0.2 \
 SIM_HTTP_PORT="$HTTP_PORT" SIM_HTTPS_PORT="$HTTPS_PORT" \
 SIM_USER=scanner SIM_PASSWORD="$IIS_SWEEP_SIM_PASSWORD" \
 SIM_SNAPSHOT="$WORK/fleet/hosts/web01.json" \
-SIM_COLLECTOR="$ROOT/src/collect/collector.ps1" \
+SIM_COLLECTOR="$ROOT/crates/scanner/src/collect/collector.ps1" \
 SIM_BOOTSTRAP="$WORK/bootstrap.txt" \
     "$PY" -W ignore::DeprecationWarning "$ROOT/tests/python/test_pywinrm.py" || status=$?
 exit "$status"

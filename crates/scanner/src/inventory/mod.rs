@@ -1,0 +1,362 @@
+//! Inventories: which hosts to sweep and how to reach them.
+//!
+//! [`load`] reads one file and returns every WinRM host as a [`Target`] with all settings
+//! resolved. Formats (see `docs/inventory.md`):
+//!
+//! - `.toml`: the native format ([`native`]);
+//! - `.ini` or no extension: an Ansible INI inventory ([`ansible_ini`], hand-written: generic
+//!   INI crates mangle host lines);
+//! - `.yml` / `.yaml`: an Ansible YAML inventory ([`ansible_yaml`]);
+//! - `.json`: the output of `ansible-inventory --list` ([`ansible_json`]).
+//!
+//! Any other extension is recognised by content. [`apply_limit`] selects hosts with Ansible's
+//! `--limit` patterns; [`credential_groups`] groups targets that can share one WinRM client.
+//!
+//! An inventory never holds a password: plain-text `ansible_password` values and Ansible Vault
+//! payloads are refused with the file and line (see [`crate::credentials`]).
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+pub mod ansible_ini;
+pub mod ansible_json;
+pub mod ansible_yaml;
+pub mod limit;
+pub mod native;
+pub mod shard;
+
+mod ansible;
+mod groups;
+mod settings;
+
+use crate::target::Target;
+pub use limit::{apply_limit, LimitError};
+
+/// A loaded inventory.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inventory {
+    /// The file it was read from.
+    pub source: PathBuf,
+    pub format: Format,
+    /// Every WinRM host, in file order.
+    pub targets: Vec<Target>,
+    /// Every group name (`all` left out), sorted, including groups without hosts.
+    pub groups: Vec<String>,
+    /// Hosts left out (e.g. `ansible_connection=ssh`), with the reason.
+    pub skipped: Vec<SkippedHost>,
+    /// Things the user should know (disabled certificate validation, ignored settings). Each
+    /// was also logged with `tracing::warn!`.
+    pub warnings: Vec<String>,
+}
+
+/// A host the inventory lists but the sweep leaves out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedHost {
+    pub name: String,
+    pub reason: String,
+}
+
+/// Inventory formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// iis-sweep's TOML.
+    Native,
+    AnsibleIni,
+    AnsibleYaml,
+    /// `ansible-inventory --list` output.
+    AnsibleJson,
+}
+
+impl Format {
+    /// The format for `path`'s extension; `None` when the content must decide.
+    pub fn from_extension(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "toml" => Some(Format::Native),
+            "ini" => Some(Format::AnsibleIni),
+            "yml" | "yaml" => Some(Format::AnsibleYaml),
+            "json" => Some(Format::AnsibleJson),
+            _ => None,
+        }
+    }
+
+    /// Guesses the format of `text` (files without a known extension, such as Ansible's
+    /// `hosts`).
+    pub fn sniff(text: &str) -> Format {
+        let mut lines = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with(';'));
+        let Some(first) = lines.next() else {
+            return Format::AnsibleIni;
+        };
+        if first.starts_with('{') {
+            return Format::AnsibleJson;
+        }
+        if first == "---" || first.starts_with("all:") || first.ends_with(':') {
+            return Format::AnsibleYaml;
+        }
+        let native_marker =
+            |l: &str| l == "[defaults]" || l == "[[host]]" || l.starts_with("[group.");
+        if text.lines().any(|l| native_marker(l.trim())) {
+            return Format::Native;
+        }
+        Format::AnsibleIni
+    }
+}
+
+/// Why an inventory could not be loaded. Messages name the file and, where known, the line;
+/// none carries a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    #[error("{}: cannot read the inventory: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: {message}", at(path, *line))]
+    Syntax {
+        path: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
+    #[error(
+        "{}: value encrypted with Ansible Vault ($ANSIBLE_VAULT;); iis-sweep does not decrypt \
+         vault. Keep secrets out of the inventory: give the password through an environment \
+         variable (IIS_SWEEP_PASSWORD, or the one named by password_env), a chmod 600 \
+         password_file, or the interactive prompt",
+        at(path, Some(*line))
+    )]
+    Vault { path: PathBuf, line: usize },
+    #[error(
+        "{}: {owner} sets {var} in plain text; iis-sweep never reads passwords from an \
+         inventory. Remove it and give the password through an environment variable \
+         (IIS_SWEEP_PASSWORD, or name one with password_env / iis_sweep_password_env), a file \
+         only you can read (password_file / iis_sweep_password_file, chmod 600), or the \
+         interactive prompt",
+        at(path, *line)
+    )]
+    PlainTextPassword {
+        path: PathBuf,
+        line: Option<usize>,
+        /// `host web01` or `group web`.
+        owner: String,
+        var: String,
+    },
+    #[error("{}: {owner}: {message}", at(path, *line))]
+    UnsupportedTransport {
+        path: PathBuf,
+        line: Option<usize>,
+        /// `host web01`, `group web` or `[defaults]`.
+        owner: String,
+        message: String,
+    },
+    #[error("{}: host {host}: {message}", at(path, *line))]
+    InvalidHost {
+        path: PathBuf,
+        line: Option<usize>,
+        host: String,
+        message: String,
+    },
+    #[error("{}: no WinRM hosts in the inventory{}", path.display(), skipped_note(*skipped))]
+    NoHosts { path: PathBuf, skipped: usize },
+}
+
+fn at(path: &Path, line: Option<usize>) -> String {
+    match line {
+        Some(l) => format!("{}:{l}", path.display()),
+        None => path.display().to_string(),
+    }
+}
+
+fn skipped_note(skipped: usize) -> String {
+    match skipped {
+        0 => String::new(),
+        n => format!(" ({n} non-WinRM hosts skipped)"),
+    }
+}
+
+impl InventoryError {
+    /// The inventory file.
+    pub fn path(&self) -> &Path {
+        match self {
+            InventoryError::Read { path, .. }
+            | InventoryError::Syntax { path, .. }
+            | InventoryError::Vault { path, .. }
+            | InventoryError::PlainTextPassword { path, .. }
+            | InventoryError::UnsupportedTransport { path, .. }
+            | InventoryError::InvalidHost { path, .. }
+            | InventoryError::NoHosts { path, .. } => path,
+        }
+    }
+
+    /// The 1-based line the problem is on, when known.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            InventoryError::Syntax { line, .. }
+            | InventoryError::PlainTextPassword { line, .. }
+            | InventoryError::UnsupportedTransport { line, .. }
+            | InventoryError::InvalidHost { line, .. } => *line,
+            InventoryError::Vault { line, .. } => Some(*line),
+            InventoryError::Read { .. } | InventoryError::NoHosts { .. } => None,
+        }
+    }
+}
+
+/// Reads the inventory at `path`, detecting its format by extension or content.
+pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
+    let read_err = |source| InventoryError::Read {
+        path: path.into(),
+        source,
+    };
+    if path.is_dir() {
+        return Err(read_err(std::io::Error::other(
+            "is a directory; give one inventory file",
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(read_err)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| read_err(std::io::Error::other("not valid UTF-8 text")))?;
+    let format = Format::from_extension(path).unwrap_or_else(|| Format::sniff(&text));
+    load_str(path, &text, format)
+}
+
+/// Parses `text` as `format`; `path` is used in messages and to resolve relative paths.
+pub fn load_str(path: &Path, text: &str, format: Format) -> Result<Inventory, InventoryError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Some(line) = find_vault(text, format) {
+        return Err(InventoryError::Vault {
+            path: path.into(),
+            line,
+        });
+    }
+    let inv = match format {
+        Format::Native => native::parse(path, text)?,
+        Format::AnsibleIni => ansible_ini::parse(path, text)?,
+        Format::AnsibleYaml => ansible_yaml::parse(path, text)?,
+        Format::AnsibleJson => ansible_json::parse(path, text)?,
+    };
+    if inv.targets.is_empty() {
+        return Err(InventoryError::NoHosts {
+            path: path.into(),
+            skipped: inv.skipped.len(),
+        });
+    }
+    for s in &inv.skipped {
+        tracing::warn!(host = %s.name, "skipped: {}", s.reason);
+    }
+    for w in &inv.warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(inv)
+}
+
+/// The first line (1-based) outside a comment that holds an Ansible Vault payload or tag.
+fn find_vault(text: &str, format: Format) -> Option<usize> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let t = line.trim_start();
+        let comment = match format {
+            Format::AnsibleIni => t.starts_with('#') || t.starts_with(';'),
+            Format::AnsibleJson => false,
+            Format::Native | Format::AnsibleYaml => t.starts_with('#'),
+        };
+        let tagged = format == Format::AnsibleYaml && t.contains("!vault");
+        (!comment && (t.contains(crate::credentials::VAULT_PREFIX) || tagged)).then_some(i + 1)
+    })
+}
+
+/// The 1-based line of byte `offset` in `text`.
+pub(crate) fn line_of_offset(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Ansible variables that would hold a WinRM password; refused wherever they appear.
+pub(crate) const PASSWORD_VARS: [&str; 3] =
+    ["ansible_password", "ansible_pass", "ansible_winrm_password"];
+
+/// Warnings collected while loading. The same message for many hosts becomes one line: a
+/// fleet of 10,000 hosts with certificate validation off should not print 10,000 lines.
+#[derive(Debug, Default)]
+pub(crate) struct Warnings(Vec<(String, String)>);
+
+impl Warnings {
+    /// A warning about one host.
+    pub fn host(&mut self, host: &str, message: impl Into<String>) {
+        self.0.push((host.to_string(), message.into()));
+    }
+
+    /// One line per distinct message, naming up to five hosts.
+    pub fn into_lines(self) -> Vec<String> {
+        let mut order: Vec<String> = Vec::new();
+        let mut hosts: std::collections::HashMap<String, Vec<String>> = Default::default();
+        for (host, message) in self.0 {
+            let list = hosts.entry(message.clone()).or_insert_with(|| {
+                order.push(message);
+                Vec::new()
+            });
+            list.push(host);
+        }
+        order
+            .into_iter()
+            .map(|message| {
+                let who = &hosts[&message];
+                match who.len() {
+                    1 => format!("{}: {message}", who[0]),
+                    n => {
+                        let shown = who[..n.min(5)].join(", ");
+                        let more = if n > 5 {
+                            format!(" and {} more", n - 5)
+                        } else {
+                            String::new()
+                        };
+                        format!("{n} hosts ({shown}{more}): {message}")
+                    }
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_warning_for_many_hosts_is_one_line() {
+        let mut w = Warnings::default();
+        for i in 0..8 {
+            w.host(&format!("h{i}"), "cert off");
+        }
+        w.host("z", "something else");
+        assert_eq!(
+            w.into_lines(),
+            [
+                "8 hosts (h0, h1, h2, h3, h4 and 3 more): cert off",
+                "z: something else"
+            ]
+        );
+    }
+
+    #[test]
+    fn format_by_extension_and_content() {
+        assert_eq!(
+            Format::from_extension(Path::new("a/b.YML")),
+            Some(Format::AnsibleYaml)
+        );
+        assert_eq!(Format::from_extension(Path::new("hosts")), None);
+        assert_eq!(Format::sniff("[web]\nweb01\n"), Format::AnsibleIni);
+        assert_eq!(Format::sniff("# c\nall:\n  hosts:\n"), Format::AnsibleYaml);
+        assert_eq!(Format::sniff("{\"_meta\": {}}"), Format::AnsibleJson);
+        assert_eq!(
+            Format::sniff("[defaults]\nport = 5985\n[[host]]\nname = \"a\"\n"),
+            Format::Native
+        );
+    }
+}

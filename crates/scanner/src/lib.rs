@@ -1,0 +1,42 @@
+//! iis-sweep: finds the configuration causes of IIS 401 responses and audits authentication
+//! hygiene across a fleet of Windows web servers.
+//!
+//! The data flows one way:
+//!
+//! ```text
+//! inventory → targets → collect (WinRM) → snapshot → model (iis, acl) → rules → findings → report
+//! ```
+//!
+//! [`pipeline`] is the one place that turns a snapshot into a host result; the commands
+//! (`check`, `scan`, `why`, …) feed it and hand its results to [`report`].
+//!
+//! Modules are layered: each one imports only modules of a lower layer (listed in
+//! `docs/ARCHITECTURE.md`, enforced by `tests/layering.rs`). The contracts — [`snapshot`],
+//! [`finding`], [`target`] — sit at the bottom, so the stages share data without knowing each
+//! other.
+
+// Layer 0: the contracts.
+pub mod credentials;
+pub mod finding;
+pub mod snapshot;
+pub mod target;
+
+// Layer 1: reading inputs into contracts.
+pub mod collect;
+pub mod input;
+pub mod inventory;
+
+// Layer 2: the model of one host.
+pub mod acl;
+pub mod iis;
+
+// Layer 3: judging and showing.
+pub mod report;
+pub mod rules;
+
+// Layer 4: one host through the rules, and the fleet around it.
+pub mod pipeline;
+pub mod schema;
+
+// Layer 5: the subcommands.
+pub mod commands;

@@ -1,0 +1,444 @@
+//! The command line: every subcommand, argument and default, and how the arguments become the
+//! library's options. `main.rs` only parses, dispatches and maps outcomes to exit codes.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use iis_sweep::commands::{self, summary};
+use iis_sweep::finding::Substatus;
+use iis_sweep::pipeline::{FailOn, Outcome};
+use iis_sweep::report::{Format, OutputOptions};
+use iis_sweep::rules::settings::RuleSettings;
+
+/// Finds the configuration causes of IIS 401 Unauthorized responses and audits authentication
+/// hygiene, on one host or a fleet of thousands.
+#[derive(Parser, Debug)]
+#[command(name = "iis-sweep", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// Print less: errors only.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more (-v info, -vv debug, -vvv trace). Secrets are never printed.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Evaluate snapshots or applicationHost.config files offline and write reports.
+    Check(CheckArgs),
+    /// Sweep the hosts of an inventory over WinRM and write reports.
+    Scan(ScanArgs),
+    /// Re-render a saved report.json in other formats, without scanning again.
+    Report(ReportArgs),
+    /// Generate a demo fleet, serve it with the built-in WinRM simulator on loopback
+    /// addresses, sweep it over real WinRM (NTLM, sealed) and write the reports.
+    Demo(DemoArgs),
+    /// Merge the reports of several shards or sweeps into one (totals recomputed).
+    Merge(MergeArgs),
+    /// Diagnose a reported 401: the ranked likely causes for one URL.
+    Why(WhyArgs),
+    /// Print the effective IIS configuration of a path, with where each value comes from.
+    Config(ConfigArgs),
+    /// Show which identity reads the content behind a path, per authentication method, and
+    /// whether the folder's ACL lets it.
+    Access(AccessArgs),
+    /// List the rules, or print one rule's documentation.
+    Rules(RulesArgs),
+    /// Print the collector script (run it on a host, hand its JSON to `check`).
+    Collector,
+    /// The WinRM host simulator: virtual IIS hosts on loopback addresses, for tests and demos.
+    #[command(subcommand)]
+    Sim(SimCommand),
+    /// Work with the HTML report templates.
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+    /// Print a JSON Schema: `snapshot` or `report`.
+    Schema {
+        #[arg(value_parser = ["snapshot", "report"])]
+        which: String,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// Directory the reports are written to.
+    #[arg(long, default_value = "iis-sweep-report")]
+    pub out: PathBuf,
+    /// Report formats, comma-separated: json, html, csv, junit, sarif, ndjson, inspec, or all.
+    #[arg(long, default_value = "json,html", value_parser = parse_formats)]
+    pub format: FormatList,
+    /// Directory of report templates overriding the built-in ones (see `templates export`).
+    #[arg(long)]
+    pub templates: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FormatList(Vec<Format>);
+
+fn parse_formats(s: &str) -> Result<FormatList, String> {
+    Format::parse_list(s).map(FormatList)
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PolicyArgs {
+    /// Lowest severity that makes the exit code 1 (info, low, medium, high, critical), or
+    /// `none` to always exit 0.
+    #[arg(long, default_value = "high")]
+    pub fail_on: FailOn,
+    /// Rule settings and waivers (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub rules_config: Option<PathBuf>,
+    /// A previous report.json: mark findings new or unchanged and list resolved ones.
+    #[arg(long, value_name = "REPORT")]
+    pub baseline: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Snapshot files, directories of them, or applicationHost.config files.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Inventory: native TOML, Ansible INI or YAML, or `ansible-inventory --list` JSON.
+    #[arg(short, long, value_name = "FILE")]
+    pub inventory: PathBuf,
+    /// Only hosts matching this Ansible-style pattern (groups, names, globs, `a:&b`, `a:!b`).
+    #[arg(long, value_name = "PATTERN")]
+    pub limit: Option<String>,
+    /// Hosts swept at once.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub concurrency: u32,
+    /// Deadline per host in seconds, covering connect, collection and shell cleanup.
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    pub host_timeout: u64,
+    /// Connection retries per host (with backoff, within the deadline).
+    #[arg(long, default_value_t = 2)]
+    pub retries: u32,
+    /// Sweep one shard of the inventory: K/N (stable hash of the host name).
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+    /// Keep every host's snapshot in DIR (evaluate again later with `check DIR`).
+    #[arg(long, value_name = "DIR")]
+    pub save_snapshots: Option<PathBuf>,
+    /// No progress bar (it is hidden anyway when stderr is not a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    iis_sweep::inventory::shard::parse_shard(s)
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Hosts to generate.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=60000))]
+    pub hosts: u32,
+    /// Generator seed: the same seed gives the same fleet.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Serve this fleet directory (fleet.toml + hosts/) instead of generating one.
+    #[arg(long, value_name = "DIR")]
+    pub fleet: Option<PathBuf>,
+    /// Hosts swept at once.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: u32,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Lowest severity that makes the exit code 1, or `none` (the demo fleet has findings).
+    #[arg(long, default_value = "none")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// report.json files written by scan, check or demo.
+    #[arg(required = true, num_args = 1..)]
+    pub reports: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Lowest severity that makes the exit code 1, or `none`.
+    #[arg(long, default_value = "high")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// A report.json written by `check`, `scan`, `merge` (or an earlier `report`).
+    #[arg(short, long, value_name = "REPORT")]
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// A previous report.json: mark findings new or unchanged and list resolved ones.
+    #[arg(long, value_name = "REPORT")]
+    pub baseline: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct WhyArgs {
+    /// A snapshot file or an applicationHost.config.
+    pub path: PathBuf,
+    /// The site name, as in IIS Manager.
+    #[arg(long)]
+    pub site: String,
+    /// The URL path users get the 401 on, e.g. /app/page.aspx.
+    #[arg(long, default_value = "/")]
+    pub url: String,
+    /// The substatus from the IIS log or the detailed error page, e.g. 401.3.
+    #[arg(long, value_parser = parse_substatus)]
+    pub substatus: Option<Substatus>,
+    /// Rule settings and waivers (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub rules_config: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_substatus(s: &str) -> Result<Substatus, String> {
+    Substatus::parse(s)
+        .ok_or_else(|| format!("{s:?}: use 401.1, 401.2, 401.3, 401.4, 401.5, 401.501 … 401.504"))
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    /// A snapshot file or an applicationHost.config.
+    #[arg(value_name = "PATH")]
+    pub input: PathBuf,
+    #[arg(long)]
+    pub site: String,
+    /// URL path inside the site, e.g. /app/sub.
+    #[arg(long = "path", default_value = "/")]
+    pub url: String,
+    /// One section, e.g. system.webServer/security/authentication/windowsAuthentication.
+    #[arg(long)]
+    pub section: Option<String>,
+    /// text or json.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+}
+
+#[derive(Args, Debug)]
+pub struct AccessArgs {
+    /// A snapshot file.
+    #[arg(value_name = "PATH")]
+    pub input: PathBuf,
+    #[arg(long)]
+    pub site: String,
+    /// URL path inside the site.
+    #[arg(long = "path", default_value = "/")]
+    pub url: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// A rule code or name: print its documentation.
+    pub rule: Option<String>,
+    /// Output format: table, json or markdown.
+    #[arg(long, default_value = "table", value_parser = ["table", "json", "markdown"])]
+    pub format: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SimCommand {
+    /// Serve a fleet directory over WS-Management until Ctrl-C.
+    Serve(iis_sweep_sim::server::SimServeArgs),
+    /// Write a realistic fleet (fleet.toml, hosts/NAME.json, answers.json) from a seed.
+    Generate(GenerateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Number of hosts.
+    #[arg(long, default_value_t = 200)]
+    pub hosts: usize,
+    /// Seed: the same seed writes the same fleet, byte for byte.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Fleet directory to write.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Give a fault to a fraction of the hosts, e.g. `hang=0.01` (repeatable).
+    #[arg(long = "fault", value_name = "FAULT=FRACTION", value_parser = parse_fault_fraction)]
+    pub faults: Vec<(String, f64)>,
+    /// Indented JSON snapshots (larger, easier to read).
+    #[arg(long)]
+    pub pretty: bool,
+}
+
+fn parse_fault_fraction(s: &str) -> Result<(String, f64), String> {
+    let (fault, fraction) = s
+        .rsplit_once('=')
+        .ok_or_else(|| format!("{s:?}: use FAULT=FRACTION, e.g. hang=0.01"))?;
+    let f: f64 = fraction
+        .parse()
+        .map_err(|_| format!("{s:?}: {fraction:?} is not a number"))?;
+    if !(0.0..=1.0).contains(&f) {
+        return Err(format!("{s:?}: the fraction must be between 0 and 1"));
+    }
+    Ok((fault.to_string(), f))
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TemplatesCommand {
+    /// Write the built-in templates to DIR for editing; use them with `--templates DIR`.
+    Export { dir: PathBuf },
+}
+
+impl OutputArgs {
+    pub fn options(&self) -> OutputOptions {
+        OutputOptions {
+            out_dir: self.out.clone(),
+            formats: self.format.0.clone(),
+            templates: self.templates.clone(),
+        }
+    }
+}
+
+/// `--rules-config FILE`, or the defaults.
+pub fn load_settings(file: Option<&std::path::Path>) -> anyhow::Result<RuleSettings> {
+    match file {
+        Some(p) => RuleSettings::load(p),
+        None => Ok(RuleSettings::default()),
+    }
+}
+
+impl CheckArgs {
+    pub fn options(self) -> anyhow::Result<iis_sweep::commands::check::CheckOptions> {
+        Ok(iis_sweep::commands::check::CheckOptions {
+            output: self.output.options(),
+            settings: load_settings(self.policy.rules_config.as_deref())?,
+            fail_on: self.policy.fail_on,
+            baseline: self.policy.baseline,
+            paths: self.paths,
+        })
+    }
+}
+
+impl ScanArgs {
+    pub fn options(self, quiet: bool) -> anyhow::Result<iis_sweep::commands::scan::ScanOptions> {
+        Ok(iis_sweep::commands::scan::ScanOptions {
+            output: self.output.options(),
+            settings: load_settings(self.policy.rules_config.as_deref())?,
+            fail_on: self.policy.fail_on,
+            baseline: self.policy.baseline,
+            inventory: self.inventory,
+            limit: self.limit,
+            concurrency: self.concurrency as usize,
+            host_timeout: std::time::Duration::from_secs(self.host_timeout),
+            retries: self.retries,
+            shard: self.shard,
+            save_snapshots: self.save_snapshots,
+            progress: !self.no_progress && !quiet,
+        })
+    }
+}
+
+impl DemoArgs {
+    pub fn options(self) -> iis_sweep_sim::demo::DemoOptions {
+        iis_sweep_sim::demo::DemoOptions {
+            hosts: self.hosts as usize,
+            seed: self.seed,
+            fleet: self.fleet,
+            concurrency: self.concurrency.max(1) as usize,
+            output: self.output.options(),
+            fail_on: self.fail_on,
+        }
+    }
+}
+
+impl GenerateArgs {
+    pub fn options(self) -> iis_sweep_sim::generate::GenerateOptions {
+        iis_sweep_sim::generate::GenerateOptions {
+            hosts: self.hosts,
+            seed: self.seed,
+            faults: self.faults,
+            pretty: self.pretty,
+        }
+    }
+}
+
+/// What a subcommand that only prints returns: the exit outcome and the text for stdout.
+pub type Printed = (Outcome, String);
+
+impl DemoArgs {
+    pub async fn run(self) -> anyhow::Result<Printed> {
+        let opts = self.options();
+        let started = std::time::Instant::now();
+        let (outcome, report, score) = iis_sweep_sim::demo::run(&opts).await?;
+        let hosts = report.hosts.len();
+        let demo = iis_sweep_sim::demo::summary(hosts, started.elapsed(), score.as_ref());
+        Ok((outcome, summary(&report, &opts.output) + &demo))
+    }
+}
+
+impl WhyArgs {
+    pub fn run(self) -> anyhow::Result<Printed> {
+        let settings = load_settings(self.rules_config.as_deref())?;
+        let d = commands::why::run(&self.path, &self.site, &self.url, self.substatus, &settings)?;
+        let outcome = if d.causes.is_empty() {
+            Outcome::Clean
+        } else {
+            Outcome::Findings
+        };
+        let text = if self.json {
+            serde_json::to_string_pretty(&d)? + "\n"
+        } else {
+            d.to_text()
+        };
+        Ok((outcome, text))
+    }
+}
+
+impl ConfigArgs {
+    pub fn run(self) -> anyhow::Result<Printed> {
+        let json = self.format == "json";
+        let section = self.section.as_deref();
+        let text = commands::inspect::config(&self.input, &self.site, &self.url, section, json)?;
+        Ok((Outcome::Clean, text))
+    }
+}
+
+impl AccessArgs {
+    pub fn run(self) -> anyhow::Result<Printed> {
+        let r = commands::inspect::access(&self.input, &self.site, &self.url)?;
+        let text = if self.json {
+            serde_json::to_string_pretty(&r)? + "\n"
+        } else {
+            r.to_text()
+        };
+        Ok((Outcome::Clean, text))
+    }
+}
+
+impl GenerateArgs {
+    pub fn run(self) -> anyhow::Result<Printed> {
+        let out = self.out.clone();
+        let key = iis_sweep_sim::generate::generate(&self.options(), &out)?;
+        let text = format!(
+            "wrote {} hosts with {} planted problems to {}\n",
+            key.hosts,
+            key.answers.len(),
+            out.display()
+        );
+        Ok((Outcome::Clean, text))
+    }
+}

@@ -32,6 +32,10 @@ pub enum Command {
     Check(CheckArgs),
     /// Sweep the hosts of an inventory over WinRM and write reports.
     Scan(ScanArgs),
+    /// Check that hosts can be swept (run this first on a real fleet): log on, open a shell,
+    /// run a tiny script the collector's way; report auth, stdin delivery, PowerShell version,
+    /// language mode, execution policy, elevation and clock skew.
+    Ping(PingArgs),
     /// Re-render a saved report.json in other formats, without scanning again.
     Report(ReportArgs),
     /// Generate a demo fleet, serve it with the built-in WinRM simulator on loopback
@@ -109,6 +113,56 @@ pub struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct PingArgs {
+    /// Inventory: native TOML, Ansible INI or YAML, or `ansible-inventory --list` JSON.
+    #[arg(short, long, value_name = "FILE")]
+    pub inventory: PathBuf,
+    /// Only hosts matching this Ansible-style pattern (or one host name).
+    #[arg(long, value_name = "PATTERN")]
+    pub limit: Option<String>,
+    /// Hosts pinged at once.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub concurrency: u32,
+    /// Stop using a credential once this many distinct hosts rejected it.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_auth_failures: u32,
+    /// JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl PingArgs {
+    pub async fn run(self) -> anyhow::Result<Printed> {
+        let opts = iis_sweep::commands::scan::ScanOptions {
+            inventory: self.inventory,
+            limit: self.limit,
+            concurrency: self.concurrency as usize,
+            host_timeout: std::time::Duration::from_secs(60),
+            retries: 1,
+            shard: None,
+            save_snapshots: None,
+            output: OutputOptions {
+                out_dir: PathBuf::new(),
+                formats: Vec::new(),
+                templates: None,
+            },
+            settings: RuleSettings::default(),
+            fail_on: FailOn::Never,
+            baseline: None,
+            progress: false,
+            max_auth_failures: self.max_auth_failures as usize,
+        };
+        let (outcome, results) = commands::ping::run(&opts).await?;
+        let text = if self.json {
+            serde_json::to_string_pretty(&results)? + "\n"
+        } else {
+            commands::ping::to_text(&results)
+        };
+        Ok((outcome, text))
+    }
+}
+
+#[derive(Args, Debug)]
 pub struct ScanArgs {
     /// Inventory: native TOML, Ansible INI or YAML, or `ansible-inventory --list` JSON.
     #[arg(short, long, value_name = "FILE")]
@@ -120,7 +174,8 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub concurrency: u32,
     /// Deadline per host in seconds, covering connect, collection and shell cleanup.
-    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 300, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub host_timeout: u64,
     /// Connection retries per host (with backoff, within the deadline).
     #[arg(long, default_value_t = 2)]
@@ -134,6 +189,17 @@ pub struct ScanArgs {
     /// No progress bar (it is hidden anyway when stderr is not a terminal).
     #[arg(long)]
     pub no_progress: bool,
+    /// Stop using a credential once this many distinct hosts rejected it (a domain account has
+    /// one lockout counter for the whole fleet); the remaining hosts are `skipped`.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_auth_failures: u32,
+    /// Print the hosts that would be swept (address, port, scheme, auth, credential source)
+    /// and exit without connecting to any.
+    #[arg(long)]
+    pub list_hosts: bool,
+    /// With --list-hosts: JSON instead of text.
+    #[arg(long, requires = "list_hosts")]
+    pub json: bool,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -348,6 +414,7 @@ impl ScanArgs {
             shard: self.shard,
             save_snapshots: self.save_snapshots,
             progress: !self.no_progress && !quiet,
+            max_auth_failures: self.max_auth_failures as usize,
         })
     }
 }

@@ -48,12 +48,20 @@ fn run(command: Command, quiet: bool) -> anyhow::Result<Outcome> {
             let (outcome, report) = commands::check::run(&opts)?;
             (outcome, summary(&report, &opts.output))
         }
+        Command::Scan(a) if a.list_hosts => {
+            let json = a.json;
+            (
+                Outcome::Clean,
+                commands::scan::list_hosts(&a.options(quiet)?, json)?,
+            )
+        }
         Command::Scan(a) => {
             let opts = a.options(quiet)?;
             let (outcome, report) = runtime()?.block_on(commands::scan::run(&opts))?;
             (outcome, summary(&report, &opts.output))
         }
         Command::Demo(a) => runtime()?.block_on(a.run())?,
+        Command::Ping(a) => runtime()?.block_on(a.run())?,
         Command::Merge(a) => {
             let out = a.output.options();
             let (outcome, report) = commands::merge::run(&a.reports, &out, a.fail_on)?;

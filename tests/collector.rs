@@ -520,3 +520,101 @@ fn the_written_shape_deserializes() {
     );
     assert_eq!(snap.logs.unwrap().sites[0].counts[1].win32, 3221225581);
 }
+
+/// Constructs that script-block-logging detections flag, where a plain cmdlet or .NET call does
+/// the job; none may appear in anything we run on a host.
+const FLAGGED: &[&str] = &[
+    "invokemember",
+    "frombase64string",
+    "gzipstream",
+    "deflatestream",
+    "reflection.assembly",
+    "add-type",
+    "invoke-expression",
+    "iex ",
+    "downloadstring",
+    "net.webclient",
+    "-encodedcommand",
+    "virtualalloc",
+];
+
+fn everything_run_on_a_host() -> Vec<(String, String)> {
+    use iis_sweep::collect::delivery::{
+        encoded_script_of, stage_append_command, stage_run_command, stdin_bootstrap_command,
+    };
+    let mut out = vec![
+        ("collector.ps1".to_string(), COLLECTOR_SCRIPT.to_string()),
+        (
+            "ping.ps1".to_string(),
+            iis_sweep::collect::PING_SCRIPT.to_string(),
+        ),
+    ];
+    for (name, cmd) in [
+        ("stdin bootstrap", stdin_bootstrap_command()),
+        (
+            "staged append",
+            stage_append_command("ab12", "Write-Output 'x'"),
+        ),
+        ("staged run", stage_run_command("ab12")),
+    ] {
+        out.push((
+            name.into(),
+            encoded_script_of(&cmd.program, &cmd.args).unwrap(),
+        ));
+    }
+    out
+}
+
+#[test]
+fn nothing_run_on_a_host_uses_flagged_constructs() {
+    for (name, script) in everything_run_on_a_host() {
+        let code = code_only(&script).to_lowercase();
+        for f in FLAGGED {
+            assert!(
+                !code.contains(f),
+                "{name} uses {f:?}, which detections flag"
+            );
+        }
+    }
+    // Guards the guard.
+    assert!(
+        code_only("$x.GetType().InvokeMember('a','GetProperty',$null,$x,$null)")
+            .to_lowercase()
+            .contains("invokemember")
+    );
+}
+
+#[test]
+fn everything_run_on_a_host_parses_as_powershell() {
+    for (name, script) in everything_run_on_a_host() {
+        let problems = syntax_problems(&script);
+        assert!(problems.is_empty(), "{name}: {}", problems.join("\n"));
+    }
+}
+
+#[test]
+fn the_collector_writes_utf8_bytes_and_calls_no_script_per_character() {
+    let code = code_only(COLLECTOR_SCRIPT);
+    assert!(code.contains("OpenStandardOutput"), "raw UTF-8 output");
+    // The per-character escape runs for control characters only, never for all non-ASCII.
+    assert!(!COLLECTOR_SCRIPT.contains(r"[^\x20-\x7e]"));
+}
+
+#[test]
+fn the_collector_hides_every_kind_of_secret() {
+    for kind in [
+        "validationKey",
+        "decryptionKey",
+        "apikey",
+        "token",
+        "://",
+        "&quot;",
+        "'(?:[^'']|'''')*'",
+    ] {
+        let needle = kind.replace("'(?:[^'']|'''')*'", "''(?:[^'']|'''')*''");
+        assert!(
+            COLLECTOR_SCRIPT.contains(&needle) || COLLECTOR_SCRIPT.contains(kind),
+            "Hide-Secrets does not cover {kind}"
+        );
+    }
+}

@@ -241,12 +241,22 @@ pub enum HostStatus {
     Partial,
     /// The input could not be read (bad snapshot file, wrong schema).
     Error,
+    /// No connection could be made (refused, no route, name not found).
     Unreachable,
+    /// The TLS handshake failed: untrusted certificate, wrong name, pin mismatch.
     TlsError,
+    /// The host rejected these credentials (and only that).
     AuthFailed,
     Timeout,
     Quota,
     CollectorError,
+    /// The host (or something in front of it) answered, but not in WS-Management: an HTML
+    /// page, a redirect, an empty HTTP 500, a request budget exhausted.
+    ProtocolError,
+    /// The connection broke in the middle of an exchange.
+    ConnectionLost,
+    /// Not contacted, on purpose (e.g. its credential was already rejected by other hosts).
+    Skipped,
     /// The sweep was interrupted before this host finished.
     Interrupted,
 }
@@ -263,6 +273,9 @@ impl HostStatus {
             HostStatus::Timeout => "timeout",
             HostStatus::Quota => "quota",
             HostStatus::CollectorError => "collector-error",
+            HostStatus::ProtocolError => "protocol-error",
+            HostStatus::ConnectionLost => "connection-lost",
+            HostStatus::Skipped => "skipped",
             HostStatus::Interrupted => "interrupted",
         }
     }

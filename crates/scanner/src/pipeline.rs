@@ -236,11 +236,25 @@ pub fn analyze_collection(
 
 /// Evaluates collections on a bounded pool of blocking threads, so analysis never runs on (or
 /// delays) the network runtime's workers.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Evaluator {
     settings: Arc<RuleSettings>,
     today: chrono::NaiveDate,
     slots: Arc<Semaphore>,
+    analysis: AnalyzeFn,
+}
+
+/// What the evaluator runs per host ([`analyze_collection`]; tests substitute their own).
+pub type AnalyzeFn =
+    Arc<dyn Fn(HostCollection, &RuleSettings, chrono::NaiveDate) -> Analysis + Send + Sync>;
+
+impl std::fmt::Debug for Evaluator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluator")
+            .field("today", &self.today)
+            .field("free_slots", &self.slots.available_permits())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Evaluator {
@@ -250,7 +264,14 @@ impl Evaluator {
             settings: Arc::new(settings),
             today,
             slots: Arc::new(Semaphore::new(workers.max(1))),
+            analysis: Arc::new(analyze_collection),
         }
+    }
+
+    /// The same pool running `analysis` instead of [`analyze_collection`].
+    pub fn with_analysis(mut self, analysis: AnalyzeFn) -> Self {
+        self.analysis = analysis;
+        self
     }
 
     /// One worker per core: analysis is CPU-bound.
@@ -267,7 +288,8 @@ impl Evaluator {
         let _slot = self.slots.clone().acquire_owned().await;
         let settings = Arc::clone(&self.settings);
         let today = self.today;
-        match tokio::task::spawn_blocking(move || analyze_collection(c, &settings, today)).await {
+        let analysis = Arc::clone(&self.analysis);
+        match tokio::task::spawn_blocking(move || analysis(c, &settings, today)).await {
             Ok(a) => a,
             Err(e) => Analysis {
                 host: failed_host(
@@ -479,4 +501,47 @@ pub fn outcome(report: &Report, fail_on: FailOn) -> Outcome {
         return Outcome::Findings;
     }
     Outcome::Clean
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::session::CollectFailure;
+
+    fn collection(name: &str) -> HostCollection {
+        HostCollection {
+            name: name.into(),
+            source: format!("https://{name}:5986/wsman"),
+            collect_ms: Some(5),
+            output: Ok(b"{}".to_vec()),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_analysis_is_the_hosts_error_not_a_missing_host() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let evaluator = Evaluator::new(RuleSettings::default(), today, 2)
+            .with_analysis(Arc::new(|_, _, _| panic!("boom")));
+        let a = evaluator.evaluate(collection("web01")).await;
+        assert_eq!(a.host.name, "web01");
+        assert_eq!(a.host.status, HostStatus::Error);
+        assert!(a.host.reason.unwrap().contains("failed"));
+    }
+
+    #[tokio::test]
+    async fn collection_failures_keep_their_status_and_reason() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let evaluator = Evaluator::new(RuleSettings::default(), today, 1);
+        let mut c = collection("web02");
+        c.output = Err(CollectFailure::new(HostStatus::Skipped, "skipped: because"));
+        let a = evaluator.evaluate(c).await;
+        assert_eq!(a.host.status, HostStatus::Skipped);
+        assert_eq!(a.host.reason.as_deref(), Some("skipped: because"));
+        let a = evaluator.evaluate(collection("web03")).await;
+        assert_eq!(
+            a.host.status,
+            HostStatus::CollectorError,
+            "{{}} is not a snapshot"
+        );
+    }
 }

@@ -20,6 +20,10 @@ pub const DEFAULT_CONNECT_SECS: u64 = 30;
 /// (60,000 ms unless an administrator raised it).
 pub const DEFAULT_OPERATION_SECS: u64 = 60;
 
+/// The longest timeout of any kind accepted (a day): larger values are mistakes (milliseconds
+/// given as seconds) and would overflow deadline arithmetic.
+pub const MAX_TIMEOUT_SECS: u64 = 86_400;
+
 /// HTTP or HTTPS.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,

@@ -197,6 +197,7 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<(Outcome, Report, Option<
         fail_on: opts.fail_on,
         baseline: None,
         progress: true,
+        max_auth_failures: 2,
     };
     let result = run_with_credentials(targets, &credentials, &scan, "demo").await;
     handle.shutdown().await;

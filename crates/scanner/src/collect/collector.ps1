@@ -37,12 +37,15 @@ function Add-Limit([string]$kind, $target, [string]$message) {
 # ---------------------------------------------------------------- JSON writer
 # ConvertTo-Json on 5.1 is slow and mangles big or odd objects, so the document is written by
 # hand from [ordered] dictionaries, lists, strings, numbers, booleans and $null.
-# Everything outside printable ASCII is escaped: the output survives any console code page.
+# Text other than ASCII stays as it is (no script call per character): the document is written
+# as UTF-8 bytes straight to the standard output stream, past any console code page, and the
+# encoder turns a lone UTF-16 surrogate into U+FFFD, so it cannot break the JSON.
+# Control characters other than CR, LF and TAB are rare; they are escaped one by one.
 $JsonEscape = [System.Text.RegularExpressions.MatchEvaluator] { param($m) '\u{0:x4}' -f [int][char]$m.Value }
 
 function JStr([string]$t) {
     $t = $t.Replace('\', '\\').Replace('"', '\"').Replace("`r", '\r').Replace("`n", '\n').Replace("`t", '\t')
-    if ($t -match '[^\x20-\x7e]') { $t = [regex]::Replace($t, '[^\x20-\x7e]', $JsonEscape) }
+    if ($t -match '[\x00-\x1f\x7f]') { $t = [regex]::Replace($t, '[\x00-\x1f\x7f]', $JsonEscape) }
     return '"' + $t + '"'
 }
 
@@ -164,15 +167,25 @@ $HideValue = [System.Text.RegularExpressions.MatchEvaluator] {
     param($m)
     $q = $m.Groups[2].Value
     $inner = $q.Substring(1, $q.Length - 2)
-    if ($inner -eq '' -or $inner -match '^\[enc:.*:enc\]$' -or $inner -eq 'AutoGenerate') { return $m.Value }
+    if ($inner -eq '' -or $inner -match '^\[enc:.*:enc\]$' -or $inner -match '^AutoGenerate(,|$)') { return $m.Value }
     return $m.Groups[1].Value + $q[0] + '[redacted]' + $q[0]
 }
 
+$SecretKeyWords = 'password|passwd|pwd|secret|apikey|api_key|api-key|token|credential|privatekey|accountkey|sas'
+
 function Hide-Secrets([string]$text) {
-    $t = [regex]::Replace($text, '(?i)(\b[\w.:-]*password\s*=\s*)("[^"]*"|''[^'']*'')', $HideValue)
-    $t = [regex]::Replace($t, '(?i)(\bkey\s*=\s*"[^"]*(?:password|pwd|secret)[^"]*"\s+value\s*=\s*)("[^"]*"|''[^'']*'')', $HideValue)
-    # Password=... inside connection strings.
-    return [regex]::Replace($t, '(?i)(\b(?:password|pwd)\s*=\s*)(?![\s"''])([^;"''<>\r\n]+)', '${1}[redacted]')
+    # password="...", machineKey validationKey="..." and decryptionKey="..." attributes.
+    $t = [regex]::Replace($text, '(?i)(\b(?:[\w.:-]*password|validationKey|decryptionKey)\s*=\s*)("[^"]*"|''[^'']*'')', $HideValue)
+    # <add key="SmtpPassword" value="..."/> (and value before key).
+    $t = [regex]::Replace($t, '(?i)(\bkey\s*=\s*"[^"]*(?:' + $SecretKeyWords + ')[^"]*"\s+value\s*=\s*)("[^"]*"|''[^'']*'')', $HideValue)
+    $t = [regex]::Replace($t, '(?i)(\bvalue\s*=\s*)("[^"]*"|''[^'']*'')(?=\s+key\s*=\s*"[^"]*(?:' + $SecretKeyWords + '))', $HideValue)
+    # Password='a;b' (quoted), &quot;-quoted and bare values inside connection strings,
+    # Jet OLEDB:Database Password included.
+    $t = [regex]::Replace($t, '(?i)(\b(?:password|pwd)\s*=\s*)''(?:[^'']|'''')*''', '${1}''[redacted]''')
+    $t = [regex]::Replace($t, '(?i)(\b(?:password|pwd)\s*=\s*)&quot;.*?&quot;', '${1}&quot;[redacted]&quot;')
+    $t = [regex]::Replace($t, '(?i)(\b(?:password|pwd)\s*=\s*)(?![\s"''&])([^;"''<>\r\n]+)', '${1}[redacted]')
+    # scheme://user:password@host
+    return [regex]::Replace($t, '(?i)(\b[a-z][a-z0-9+.-]*://[^:/@\s"''<>]+:)([^@/\s"''<>]+)(@)', '${1}[redacted]${3}')
 }
 
 # Reads one file into $Files (once per path) and returns its record. $readPath differs from
@@ -214,7 +227,12 @@ function Find-WebConfigs([string]$root, $visited, $holders) {
                 if ($Budget.webConfigs -lt $MaxWebConfigs) { $Budget.webConfigs++; [void](Add-File $wc 'web-config') }
                 else { Add-Limit 'web-configs' $wc ('web.config bound of {0} files reached; further files not read' -f $MaxWebConfigs) }
             }
-            if ($depth -ge $MaxDepth) { continue }
+            if ($depth -ge $MaxDepth) {
+                if ((New-Object System.IO.DirectoryInfo $dir).GetDirectories().Count -gt 0) {
+                    Add-Limit 'depth' $root ('folders deeper than {0} levels below the content folder not searched for web.config files' -f $MaxDepth)
+                }
+                continue
+            }
             foreach ($sd in (New-Object System.IO.DirectoryInfo $dir).GetDirectories()) {
                 if (($sd.Attributes -band [IO.FileAttributes]::ReparsePoint) -ne 0) { continue }
                 if ($Budget.dirs -ge $MaxDirs) {
@@ -224,6 +242,8 @@ function Find-WebConfigs([string]$root, $visited, $holders) {
                 $Budget.dirs++
                 $queue.Enqueue(@($sd.FullName, ($depth + 1)))
             }
+        } catch [System.UnauthorizedAccessException] {
+            Add-Error 'file' $dir ('access denied: web.config files below this folder not seen: ' + $_.Exception.Message)
         } catch { Add-Error 'file' $dir $_.Exception.Message }
     }
 }
@@ -347,7 +367,9 @@ function Resolve-Account([string]$name) {
         $flags = $u.PSBase.Properties['UserFlags'].Value
         if ($null -ne $flags) { $a.enabled = (([int]$flags -band 2) -eq 0) }  # ADS_UF_ACCOUNTDISABLE
         foreach ($g in $u.PSBase.Invoke('Groups')) {
-            $bytes = [byte[]]$g.GetType().InvokeMember('objectSid', 'GetProperty', $null, $g, $null)
+            # The group as a DirectoryEntry: its objectSid is a plain property.
+            $entry = New-Object System.DirectoryServices.DirectoryEntry($g)
+            $bytes = [byte[]]$entry.Properties['objectSid'].Value
             [void]$a.groups.Add((New-Object System.Security.Principal.SecurityIdentifier($bytes, 0)).Value)
         }
     } catch { Add-Error 'accounts' $name ('groups not read: ' + $_.Exception.Message) }
@@ -591,8 +613,9 @@ try {
     [Console]::Error.WriteLine('iis-sweep collector failed: ' + $_.Exception.Message)
     exit 1
 }
-# The document is pure ASCII (see JStr); UTF-8 is set for whoever reads the console anyway.
-try { [Console]::OutputEncoding = $Utf8 } catch { }
-[Console]::Out.Write($json)
-[Console]::Out.Flush()
+# UTF-8 bytes straight to the standard output stream (see JStr).
+$bytes = $Utf8.GetBytes($json)
+$stdout = [Console]::OpenStandardOutput()
+$stdout.Write($bytes, 0, $bytes.Length)
+$stdout.Flush()
 exit 0

@@ -4,14 +4,21 @@
 //! `-EncodedCommand` (base64 of UTF-16LE) therefore carries at most ~3,000 characters of
 //! PowerShell. The collector is larger, so it travels one of two ways:
 //!
-//! - **stdin** (default): a short bootstrap reads the script from standard input and runs it.
-//! - **staged**: the script is gzip-compressed, base64-encoded and appended to a temporary file
-//!   in chunks that each fit one command line; a last command decodes it to a `.ps1`, runs it
-//!   with `-File` and deletes both files. Needs no stdin.
+//! - **stdin** (default): a short bootstrap checks that standard input is redirected (else it
+//!   exits with [`STDIN_UNAVAILABLE_EXIT`] at once, and the coordinator falls back to staged),
+//!   reads the script from it and runs it in-process as a script block.
+//! - **staged**: the script, as plain text, is appended to a temporary file in chunks that each
+//!   fit one command line; a last command reads the file, deletes it and runs the text
+//!   in-process as a script block — not with `-File`, which an `AllSigned`/`Restricted`
+//!   execution policy set by GPO refuses. Needs no stdin. A failure of the delivery itself
+//!   exits with [`STAGED_DELIVERY_EXIT`] and says so on stderr.
+//!
+//! Every command names powershell.exe by its full path (`%SystemRoot%` is expanded by cmd.exe),
+//! so a planted `powershell.exe` earlier on the PATH is never run. Nothing is base64-decoded or
+//! decompressed on the host (script-block-logging detections flag that pattern); the only
+//! encoding is `-EncodedCommand`, which is how WinRM clients pass a command line.
 //!
 //! The simulator recognises exactly these command shapes; keep both sides in this module.
-
-use std::io::{Read, Write};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -19,8 +26,15 @@ use base64::Engine;
 /// cmd.exe's command-line limit (characters).
 pub const CMD_LINE_LIMIT: usize = 8191;
 
-/// The executable every command runs.
-pub const POWERSHELL: &str = "powershell.exe";
+/// The executable every command runs: Windows PowerShell 5.1 by its full path.
+pub const POWERSHELL: &str = r"%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe";
+
+/// Exit code of the stdin bootstrap when standard input is not redirected (a hardened host or
+/// an intermediary that drops Send): the coordinator then delivers the script staged.
+pub const STDIN_UNAVAILABLE_EXIT: i32 = 86;
+
+/// Exit code of the staged run when its own step failed (file missing, unreadable).
+pub const STAGED_DELIVERY_EXIT: i32 = 87;
 
 /// Arguments placed before `-EncodedCommand`.
 pub const POWERSHELL_ARGS: [&str; 5] = [
@@ -31,13 +45,17 @@ pub const POWERSHELL_ARGS: [&str; 5] = [
     "Bypass",
 ];
 
-/// Reads the whole of stdin as UTF-8 and runs it as a script block.
+/// Reads the whole of stdin as UTF-8 and runs it as a script block; exits with
+/// [`STDIN_UNAVAILABLE_EXIT`] at once when stdin is not redirected (it would wait forever).
 pub const STDIN_BOOTSTRAP: &str = "$ErrorActionPreference='Stop';\
+if(-not [Console]::IsInputRedirected){[Console]::Error.WriteLine('iis-sweep: standard input is not redirected on this host');exit 86};\
 $in=New-Object IO.StreamReader([Console]::OpenStandardInput(),(New-Object Text.UTF8Encoding $false));\
 $s=$in.ReadToEnd();& ([ScriptBlock]::Create($s))";
 
-/// Base64 characters per staged chunk; keeps each command far below [`CMD_LINE_LIMIT`].
-pub const STAGE_CHUNK_CHARS: usize = 2000;
+/// Most UTF-16 units of (quote-doubled) script text per staged chunk: `-EncodedCommand` takes
+/// 8/3 characters per unit, and the command's program, arguments and append statement take
+/// the rest of [`CMD_LINE_LIMIT`], with room to spare.
+pub const STAGE_CHUNK_UNITS: usize = 2800;
 
 /// One command to run: executable plus arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,40 +128,47 @@ pub fn stdin_bootstrap_command() -> CommandLine {
 }
 
 const STAGE_APPEND_PREFIX: &str = "$p=Join-Path $env:TEMP 'iis-sweep-";
-const STAGE_APPEND_MIDDLE: &str = ".b64';[IO.File]::AppendAllText($p,'";
+const STAGE_APPEND_MIDDLE: &str = ".ps1';[IO.File]::AppendAllText($p,'";
 const STAGE_APPEND_SUFFIX: &str = "')";
+const STAGE_RUN_PREFIX: &str = "$ErrorActionPreference='Stop';$p=Join-Path $env:TEMP 'iis-sweep-";
+const STAGE_RUN_SUFFIX: &str = ".ps1';try{$t=[IO.File]::ReadAllText($p)}\
+catch{[Console]::Error.WriteLine('iis-sweep staged delivery failed: '+$_.Exception.Message);exit 87}\
+finally{Remove-Item -LiteralPath $p -Force -ErrorAction SilentlyContinue};\
+& ([ScriptBlock]::Create($t))";
 
-/// Gzip + base64 of `script`, split into chunks of [`STAGE_CHUNK_CHARS`].
+/// `script` split into chunks as plain text, each as long as fits one command line once its
+/// quotes are doubled (at most [`STAGE_CHUNK_UNITS`] UTF-16 units).
 pub fn stage_payload(script: &str) -> Vec<String> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(script.as_bytes())
-        .expect("writing to a Vec cannot fail");
-    let compressed = gz.finish().expect("writing to a Vec cannot fail");
-    let encoded = B64.encode(compressed);
-    encoded
-        .as_bytes()
-        .chunks(STAGE_CHUNK_CHARS)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect()
+    let mut chunks = Vec::new();
+    let mut chunk = String::new();
+    let mut units = 0;
+    for c in script.chars() {
+        let cost = c.len_utf16() * if c == '\'' { 2 } else { 1 };
+        if units + cost > STAGE_CHUNK_UNITS {
+            chunks.push(std::mem::take(&mut chunk));
+            units = 0;
+        }
+        chunk.push(c);
+        units += cost;
+    }
+    if !chunk.is_empty() {
+        chunks.push(chunk);
+    }
+    chunks
 }
 
-/// The command that appends one chunk to the staging file `token`.
+/// The command that appends one chunk to the staging file `token` (quotes doubled: the chunk
+/// is a single-quoted PowerShell string).
 pub fn stage_append_command(token: &str, chunk: &str) -> CommandLine {
+    let quoted = chunk.replace('\'', "''");
     powershell(&format!(
-        "{STAGE_APPEND_PREFIX}{token}{STAGE_APPEND_MIDDLE}{chunk}{STAGE_APPEND_SUFFIX}"
+        "{STAGE_APPEND_PREFIX}{token}{STAGE_APPEND_MIDDLE}{quoted}{STAGE_APPEND_SUFFIX}"
     ))
 }
 
-/// The command that decodes the staged file, runs it with `-File`, and deletes both files.
+/// The command that reads the staged file, deletes it and runs its text as a script block.
 pub fn stage_run_command(token: &str) -> CommandLine {
-    powershell(&format!(
-        "$b=Join-Path $env:TEMP 'iis-sweep-{token}.b64';$f=Join-Path $env:TEMP 'iis-sweep-{token}.ps1';\
-try{{$z=[Convert]::FromBase64String([IO.File]::ReadAllText($b));\
-$ms=New-Object IO.MemoryStream(,$z);$gz=New-Object IO.Compression.GZipStream($ms,[IO.Compression.CompressionMode]::Decompress);\
-$rd=New-Object IO.StreamReader($gz,[Text.Encoding]::UTF8);[IO.File]::WriteAllText($f,$rd.ReadToEnd(),(New-Object Text.UTF8Encoding $true));$rd.Close();\
-& powershell.exe -NoLogo -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $f;$code=$LASTEXITCODE}}\
-finally{{Remove-Item -LiteralPath $b,$f -Force -ErrorAction SilentlyContinue}};exit $code"
-    ))
+    powershell(&format!("{STAGE_RUN_PREFIX}{token}{STAGE_RUN_SUFFIX}"))
 }
 
 /// Recognises a staged append: `(token, chunk)`.
@@ -151,30 +176,20 @@ pub fn parse_stage_append(script: &str) -> Option<(String, String)> {
     let rest = script.strip_prefix(STAGE_APPEND_PREFIX)?;
     let (token, rest) = rest.split_once(STAGE_APPEND_MIDDLE)?;
     let chunk = rest.strip_suffix(STAGE_APPEND_SUFFIX)?;
-    Some((token.to_string(), chunk.to_string()))
+    Some((token.to_string(), chunk.replace("''", "'")))
 }
 
 /// Recognises a staged run: the token.
 pub fn parse_stage_run(script: &str) -> Option<String> {
-    let rest = script.strip_prefix("$b=Join-Path $env:TEMP 'iis-sweep-")?;
-    let (token, _) = rest.split_once(".b64'")?;
-    if script.contains("-File $f") {
-        Some(token.to_string())
-    } else {
-        None
-    }
+    let rest = script.strip_prefix(STAGE_RUN_PREFIX)?;
+    let token = rest.strip_suffix(STAGE_RUN_SUFFIX)?;
+    (!token.is_empty() && token.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then(|| token.to_string())
 }
 
-/// Decodes a whole staged payload (the concatenated chunks) back to the script text.
-pub fn unstage_payload(encoded: &str) -> Option<String> {
-    let compressed = B64.decode(encoded.trim()).ok()?;
-    let mut out = String::new();
-    // Bound the decompressed size: a staged script is never larger than a few MiB.
-    flate2::read::GzDecoder::new(&compressed[..])
-        .take(16 << 20)
-        .read_to_string(&mut out)
-        .ok()?;
-    Some(out)
+/// The whole staged script, from the concatenated chunks (they are the script's text).
+pub fn unstage_payload(staged: &str) -> Option<String> {
+    Some(staged.to_string())
 }
 
 #[cfg(test)]
@@ -185,6 +200,38 @@ mod tests {
     fn encoded_command_round_trips_non_ascii() {
         let s = "Write-Output 'Пользователи ✓'";
         assert_eq!(decode_command(&encode_command(s)).as_deref(), Some(s));
+    }
+
+    #[test]
+    fn quotes_and_non_ascii_survive_staging() {
+        let script = "Write-Output 'it''s ✓ 𝄞'\n".repeat(400);
+        let mut joined = String::new();
+        for c in stage_payload(&script) {
+            let cmd = stage_append_command("t1", &c);
+            assert!(cmd.joined().len() < CMD_LINE_LIMIT);
+            let text = encoded_script_of(&cmd.program, &cmd.args).unwrap();
+            joined.push_str(&parse_stage_append(&text).unwrap().1);
+        }
+        assert_eq!(joined, script);
+        for worst in ["'".repeat(10_000), "𝄞".repeat(10_000)] {
+            for c in stage_payload(&worst) {
+                assert!(stage_append_command("abcdef123456", &c).joined().len() < CMD_LINE_LIMIT);
+            }
+        }
+    }
+
+    #[test]
+    fn commands_name_powershell_by_full_path() {
+        let cmd = stdin_bootstrap_command();
+        assert!(cmd.program.starts_with("%SystemRoot%\\"), "{}", cmd.program);
+        assert!(encoded_script_of(&cmd.program, &cmd.args).is_some());
+        let run = stage_run_command("ab12");
+        let text = encoded_script_of(&run.program, &run.args).unwrap();
+        assert!(
+            !text.contains("-File"),
+            "staged delivery runs in-process: {text}"
+        );
+        assert!(!text.contains("FromBase64String") && !text.contains("GZip"));
     }
 
     #[test]

@@ -11,5 +11,9 @@ pub mod sweep;
 /// The collector, embedded at build time. PowerShell 5.1 syntax, no modules.
 pub const COLLECTOR_SCRIPT: &str = include_str!("collector.ps1");
 
+/// `iis-sweep ping`'s script: delivered like the collector, prints one JSON object about the
+/// remote PowerShell (version, language mode, execution policy, elevation, clock).
+pub const PING_SCRIPT: &str = include_str!("ping.ps1");
+
 /// The collector's version, as printed in `host.collector_version`.
 pub const COLLECTOR_VERSION: &str = "1";

@@ -25,6 +25,8 @@ pub struct CollectFailure {
     /// The client lost its NTLM session to a connection race (see [`is_ntlm_race`]): worth
     /// another try with a new shell.
     pub race: bool,
+    /// The exit code of the command that failed, when it ran to its end.
+    pub exit_code: Option<i32>,
 }
 
 impl CollectFailure {
@@ -33,6 +35,7 @@ impl CollectFailure {
             status,
             reason: reason.into(),
             race: false,
+            exit_code: None,
         }
     }
 }
@@ -70,19 +73,75 @@ pub fn classify(e: &WinrmError) -> CollectFailure {
     f
 }
 
+/// The error and every error it wraps, joined with ": ".
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut chain = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let t = s.to_string();
+        if !chain.contains(&t) {
+            chain.push_str(": ");
+            chain.push_str(&t);
+        }
+        src = s.source();
+    }
+    chain
+}
+
 fn classify_status(e: &WinrmError) -> CollectFailure {
-    use std::error::Error as _;
+    // winrm-rs does not chain its HTTP variant to the transport error: walk that one.
+    let chain = match e {
+        WinrmError::Http(h) => format!("WinRM HTTP error: {}", error_chain(h)),
+        other => error_chain(other),
+    };
+    let lc = chain.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| lc.contains(w));
+    // Whatever the variant: a certificate or pin problem is a TLS error, a broken connection
+    // is connection-lost, an HTTP status that is not WS-Management is a protocol error.
+    if has(&[
+        "certificate",
+        "pin mismatch",
+        "pinned",
+        "handshake",
+        "unknownissuer",
+    ]) {
+        return CollectFailure::new(HostStatus::TlsError, chain);
+    }
+    if let Some(status) = http_status(&lc) {
+        if (300..400).contains(&status) {
+            return CollectFailure::new(
+                HostStatus::ProtocolError,
+                format!("the host answered HTTP {status} (a redirect, not followed): {chain}"),
+            );
+        }
+        if status == 500 && has(&["empty", "no body", "body: \"\""]) {
+            return CollectFailure::new(HostStatus::ProtocolError, empty_500_reason(&chain));
+        }
+    }
     match e {
+        WinrmError::AuthFailed(m) if is_feature_missing(m) => CollectFailure::new(
+            HostStatus::CollectorError,
+            format!("this build cannot use that authentication scheme: {m}"),
+        ),
+        WinrmError::AuthFailed(m) if has(&["http 500"]) => {
+            CollectFailure::new(HostStatus::ProtocolError, empty_500_reason(m))
+        }
         WinrmError::AuthFailed(m) => CollectFailure::new(
             HostStatus::AuthFailed,
             format!("the host rejected the credentials: {m}"),
         ),
-        WinrmError::Ntlm(m) => {
-            CollectFailure::new(HostStatus::AuthFailed, format!("NTLM failed: {m}"))
-        }
+        WinrmError::Ntlm(m) => CollectFailure::new(
+            HostStatus::ProtocolError,
+            format!("the NTLM exchange broke down (not a credential rejection): {m}"),
+        ),
         WinrmError::Timeout(s) => {
             CollectFailure::new(HostStatus::Timeout, format!("no answer within {s} s"))
         }
+        WinrmError::Cancelled => CollectFailure::new(
+            HostStatus::ProtocolError,
+            "stopped: this host used up its request budget for the sweep without finishing \
+             (it keeps answering without making progress)",
+        ),
         WinrmError::Soap(winrm_rs::SoapError::Fault { code, reason }) => {
             let lc = format!("{code} {reason}").to_lowercase();
             if lc.contains("quota") || lc.contains("maxshells") {
@@ -97,38 +156,95 @@ fn classify_status(e: &WinrmError) -> CollectFailure {
                 )
             }
         }
+        WinrmError::Soap(other) => CollectFailure::new(
+            HostStatus::ProtocolError,
+            format!("the answer is not WS-Management: {other}"),
+        ),
         WinrmError::Http(h) => {
-            let mut chain = h.to_string();
-            let mut src = h.source();
-            while let Some(s) = src {
-                chain.push_str(": ");
-                chain.push_str(&s.to_string());
-                src = s.source();
-            }
-            let lc = chain.to_lowercase();
-            if lc.contains("certificate") || lc.contains("tls") || lc.contains("handshake") {
-                CollectFailure::new(HostStatus::TlsError, chain)
-            } else if h.is_timeout() {
+            if h.is_timeout() {
                 CollectFailure::new(HostStatus::Timeout, chain)
-            } else {
+            } else if h.is_connect() {
                 CollectFailure::new(HostStatus::Unreachable, chain)
-            }
-        }
-        other => {
-            let text = other.to_string();
-            let lc = text.to_lowercase();
-            if lc.contains("certificate") || lc.contains("pin") && lc.contains("sha") {
-                CollectFailure::new(HostStatus::TlsError, text)
+            } else if has(&[
+                "reset",
+                "broken pipe",
+                "connection closed",
+                "incomplete",
+                "eof",
+                "decoding response body",
+            ]) {
+                CollectFailure::new(
+                    HostStatus::ConnectionLost,
+                    format!("the connection broke during the exchange: {chain}"),
+                )
             } else {
-                CollectFailure::new(HostStatus::CollectorError, text)
+                CollectFailure::new(HostStatus::ProtocolError, chain)
             }
         }
+        _ => CollectFailure::new(HostStatus::CollectorError, chain),
     }
 }
 
-/// Runs the collector on `host` within `deadline`. Connection failures are retried with backoff
-/// (`retries` times) while the deadline allows. `cancel` turning `true` stops the work; the
-/// shell is deleted in every case.
+/// The first three-digit HTTP status named in an error text ("HTTP 500", "status 302").
+fn http_status(lc: &str) -> Option<u16> {
+    for marker in ["http ", "status ", "status code ", "got "] {
+        let mut rest = lc;
+        while let Some(at) = rest.find(marker) {
+            let digits: String = rest[at + marker.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            if digits.len() == 3 {
+                return digits.parse().ok();
+            }
+            rest = &rest[at + marker.len()..];
+        }
+    }
+    None
+}
+
+fn empty_500_reason(detail: &str) -> String {
+    format!(
+        "the host answered an empty HTTP 500, which is how Windows refuses unencrypted WinRM \
+         traffic (AllowUnencrypted=false): use HTTPS, or NTLM/Kerberos with message encryption \
+         over HTTP ({detail})"
+    )
+}
+
+/// winrm-rs built without an authentication scheme says so in an `AuthFailed`.
+fn is_feature_missing(m: &str) -> bool {
+    let lc = m.to_lowercase();
+    lc.contains("feature") && (lc.contains("kerberos") || lc.contains("credssp"))
+}
+
+/// Requests one host may receive in one sweep (Signal and Delete, which stop work, are never
+/// refused): a collection over stdin takes about a dozen, staged delivery two or three per
+/// chunk, and retries repeat the lot; anything far beyond is a loop against a host that answers
+/// without making progress.
+pub fn request_budget(script: &str, retries: u32) -> u32 {
+    let chunks = delivery::stage_payload(script).len() as u32;
+    (16 + 3 * chunks).saturating_mul(retries.saturating_add(1))
+}
+/// An empty, unfinished Receive answer that comes back faster than this is not Windows' long
+/// poll (which holds the request for the operation timeout): something else answered.
+const QUICK_EMPTY_POLL: Duration = Duration::from_millis(500);
+/// Quick empty polls in a row tolerated before the host is given up as a protocol error.
+const QUICK_EMPTY_POLLS: u32 = 5;
+
+/// What one host's collection may share with the rest of the sweep.
+pub trait Logons: Send + Sync {
+    /// The credential was accepted by some host (a shell was created).
+    fn accepted(&self);
+    /// Whether the credential is known to be right: then a rejection that looks like the
+    /// client's NTLM connection race may be retried once without risking the account.
+    fn proven(&self) -> bool;
+}
+
+/// Runs the collector on `host` within `deadline` (shell clean-up included). Failures to
+/// connect — nothing was sent — are retried with exponential backoff and jitter (`retries`
+/// times) while the deadline allows; nothing that may have reached the host is repeated.
+/// `cancel` turning `true` stops the work; every shell whose id was learned is deleted.
+#[allow(clippy::too_many_arguments)]
 pub async fn collect(
     client: &WinrmClient,
     host: &str,
@@ -136,13 +252,14 @@ pub async fn collect(
     how: Delivery,
     deadline: Instant,
     retries: u32,
+    logons: &dyn Logons,
     mut cancel: watch::Receiver<bool>,
 ) -> Result<Collected, CollectFailure> {
     let mut attempt = 0u32;
     let mut auth_races = 0u32;
     loop {
         attempt += 1;
-        let failure = match once(client, host, script, how, deadline, &mut cancel).await {
+        let failure = match once(client, host, script, how, deadline, logons, &mut cancel).await {
             Ok(stdout) => {
                 return Ok(Collected {
                     stdout,
@@ -151,55 +268,93 @@ pub async fn collect(
             }
             Err(f) => f,
         };
-        let backoff = Duration::from_millis(250 * u64::from(attempt));
-        let retryable = if failure.race {
-            if failure.status == HostStatus::AuthFailed {
+        let backoff = backoff(attempt);
+        let retryable = match failure.status {
+            // A rejection is retried only when the credential is proven right elsewhere
+            // (the client's connection race), once.
+            HostStatus::AuthFailed if failure.race && logons.proven() => {
                 auth_races += 1;
                 auth_races <= 1
-            } else {
-                true
             }
-        } else {
-            failure.status == HostStatus::Unreachable
+            // Sealed request on a connection without a session: nothing ran.
+            HostStatus::ProtocolError if failure.race => true,
+            HostStatus::Unreachable => !failure.reason.to_lowercase().contains("dns"),
+            _ => false,
         };
-        if !retryable || attempt > retries.max(1) || Instant::now() + backoff >= deadline {
+        if !retryable
+            || attempt > retries
+            || Instant::now()
+                .checked_add(backoff)
+                .is_none_or(|t| t >= deadline)
+        {
             return Err(failure);
         }
         tracing::debug!(
-            "{host}: attempt {attempt} failed ({}), retrying",
+            "{host}: attempt {attempt} failed ({}), retrying in {backoff:?}",
             failure.reason
         );
         tokio::time::sleep(backoff).await;
     }
 }
 
-/// One attempt: open a shell, run the collector, delete the shell.
+/// 0.5 s, 1 s, 2 s, … (capped at 30 s), each with up to 50 % random jitter so that hosts
+/// behind one failing network element do not retry in lockstep.
+fn backoff(attempt: u32) -> Duration {
+    let base_ms = 500u64
+        .saturating_mul(1u64 << attempt.saturating_sub(1).min(6))
+        .min(30_000);
+    let jitter = u64::from(uuid::Uuid::new_v4().as_u128() as u16) % (base_ms / 2 + 1);
+    Duration::from_millis(base_ms + jitter)
+}
+
+/// One attempt: open a shell, run the collector, delete the shell — the deletion within the
+/// same deadline.
 async fn once(
     client: &WinrmClient,
     host: &str,
     script: &str,
     how: Delivery,
     deadline: Instant,
+    logons: &dyn Logons,
     cancel: &mut watch::Receiver<bool>,
 ) -> Result<Vec<u8>, CollectFailure> {
-    let remaining = deadline.saturating_duration_since(Instant::now());
-    let shell = tokio::select! {
-        r = tokio::time::timeout(remaining, client.open_shell(host)) => match r {
-            Err(_) => return Err(timed_out()),
-            Ok(Err(e)) => return Err(classify(&e)),
-            Ok(Ok(shell)) => shell,
-        },
-        _ = wait_cancel(cancel) => return Err(interrupted()),
+    let now = Instant::now();
+    let remaining = deadline.saturating_duration_since(now);
+    // Keep part of the deadline for deleting the shell: `--host-timeout` is a promise.
+    let reserve = CLEANUP.min(remaining / 4);
+    let work_deadline = deadline.checked_sub(reserve).unwrap_or(now);
+    if *cancel.borrow() {
+        return Err(interrupted());
+    }
+    // A Create is not abandoned half-way on a stop: once it went out, the host may have made
+    // the shell, and only its answer tells which shell to delete.
+    let opened = tokio::time::timeout(
+        work_deadline.saturating_duration_since(now),
+        client.open_shell(host),
+    )
+    .await;
+    let shell = match opened {
+        Err(_) => return Err(timed_out()),
+        Ok(Err(e)) => return Err(classify(&e)),
+        Ok(Ok(shell)) => shell,
     };
-    let remaining = deadline.saturating_duration_since(Instant::now());
+    logons.accepted();
+    if *cancel.borrow() {
+        let _ = tokio::time::timeout(CLEANUP, shell.close()).await;
+        return Err(interrupted());
+    }
+    let remaining = work_deadline.saturating_duration_since(Instant::now());
     let result = tokio::select! {
         r = tokio::time::timeout(remaining, run_collector(&shell, script, how)) => {
             r.unwrap_or_else(|_| Err(timed_out()))
         }
         _ = wait_cancel(cancel) => Err(interrupted()),
     };
-    if tokio::time::timeout(CLEANUP, shell.close()).await.is_err() {
-        tracing::warn!("{host}: the shell could not be deleted within {CLEANUP:?}");
+    let cleanup = deadline
+        .saturating_duration_since(Instant::now())
+        .clamp(Duration::from_secs(1), CLEANUP);
+    if tokio::time::timeout(cleanup, shell.close()).await.is_err() {
+        tracing::warn!("{host}: the shell could not be deleted within {cleanup:?}");
     }
     result
 }
@@ -233,11 +388,19 @@ async fn run_collector(
         Delivery::Stdin => {
             let cmd = delivery::stdin_bootstrap_command();
             let id = start(shell, &cmd).await?;
-            shell
-                .send_input(&id, script.as_bytes(), true)
-                .await
-                .map_err(|e| classify(&e))?;
-            finish(shell, &id).await
+            let sent = send_all(shell, &id, script.as_bytes()).await;
+            let done = match sent {
+                Ok(()) => finish(shell, &id).await,
+                // The bootstrap may already have exited (stdin not redirected).
+                Err(e) => finish(shell, &id).await.and(Err(e)),
+            };
+            match done {
+                Err(f) if f.exit_code == Some(delivery::STDIN_UNAVAILABLE_EXIT) => {
+                    tracing::info!("stdin is not redirected on this host: delivering staged");
+                    Box::pin(run_collector(shell, script, Delivery::Staged)).await
+                }
+                other => other,
+            }
         }
         Delivery::Staged => {
             let token = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
@@ -271,12 +434,52 @@ async fn start(shell: &Shell<'_>, cmd: &CommandLine) -> Result<String, CollectFa
         .map_err(|e| classify(&e))
 }
 
-/// Polls until the command is done; stdout bounded by [`MAX_STDOUT_BYTES`].
+/// Sends the script on stdin. A `w:TimedOut` fault means the host did not take the input
+/// within the operation timeout — nothing was consumed — so it is sent again, like a Receive.
+async fn send_all(shell: &Shell<'_>, id: &str, input: &[u8]) -> Result<(), CollectFailure> {
+    for attempt in 0..3 {
+        match shell.send_input(id, input, true).await {
+            Ok(()) => return Ok(()),
+            Err(WinrmError::Soap(f)) if attempt < 2 && is_timed_out(&f) => {
+                tracing::debug!("Send timed out (w:TimedOut); sending again");
+            }
+            Err(e) => return Err(classify(&e)),
+        }
+    }
+    Err(timed_out())
+}
+
+fn is_timed_out(f: &winrm_rs::SoapError) -> bool {
+    let text = f.to_string();
+    text.contains("TimedOut") || text.contains("2150858793")
+}
+
+/// Polls until the command is done; stdout bounded by [`MAX_STDOUT_BYTES`]. An unfinished,
+/// empty answer that comes back at once (again and again) is not a WS-Management Receive
+/// response: the host is given up instead of being polled in a tight loop.
 async fn finish(shell: &Shell<'_>, id: &str) -> Result<Vec<u8>, CollectFailure> {
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
+    let mut quick_empty = 0u32;
     loop {
+        let asked = Instant::now();
         let out = shell.receive_next(id).await.map_err(|e| classify(&e))?;
+        if !out.done && out.stdout.is_empty() && out.stderr.is_empty() {
+            if asked.elapsed() < QUICK_EMPTY_POLL {
+                quick_empty += 1;
+                if quick_empty >= QUICK_EMPTY_POLLS {
+                    let _ = shell.signal_ctrl_c(id).await;
+                    return Err(CollectFailure::new(
+                        HostStatus::ProtocolError,
+                        "the host answers Receive at once with nothing in it — not a \
+                         WS-Management ReceiveResponse (an HTML page from a proxy or WAF?); \
+                         stopped polling",
+                    ));
+                }
+            }
+        } else {
+            quick_empty = 0;
+        }
         if stdout.len() + out.stdout.len() > MAX_STDOUT_BYTES {
             let _ = shell.signal_ctrl_c(id).await;
             return Err(CollectFailure::new(
@@ -293,17 +496,35 @@ async fn finish(shell: &Shell<'_>, id: &str) -> Result<Vec<u8>, CollectFailure> 
             if code != 0 {
                 let text = String::from_utf8_lossy(&stderr);
                 let text: String = text.trim().chars().take(MAX_STDERR_CHARS).collect();
-                return Err(CollectFailure::new(
-                    HostStatus::CollectorError,
-                    format!(
-                        "the collector exited with code {code}{}",
-                        if text.is_empty() {
-                            String::new()
-                        } else {
-                            format!(": {text}")
-                        }
-                    ),
-                ));
+                let mut f =
+                    if text.contains("language mode") || text.contains("ConstrainedLanguage") {
+                        CollectFailure::new(
+                            HostStatus::CollectorError,
+                            "PowerShell runs in Constrained Language Mode on this host (an \
+                         AppLocker or WDAC policy): the collector needs FullLanguage for the \
+                         account that sweeps; collect offline (`iis-sweep collector`) or \
+                         exempt the account",
+                        )
+                    } else if code == delivery::STAGED_DELIVERY_EXIT {
+                        CollectFailure::new(
+                            HostStatus::CollectorError,
+                            format!("the staged delivery itself failed (exit {code}): {text}"),
+                        )
+                    } else {
+                        CollectFailure::new(
+                            HostStatus::CollectorError,
+                            format!(
+                                "the collector exited with code {code}{}",
+                                if text.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(": {text}")
+                                }
+                            ),
+                        )
+                    };
+                f.exit_code = Some(code);
+                return Err(f);
             }
             return Ok(stdout);
         }

@@ -8,19 +8,20 @@
 //! flight (winrm-rs' per-client limit), shared by every host with the same credentials and
 //! transport settings. This module knows nothing of rules or reports.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use secrecy::ExposeSecret;
-use tokio::sync::{mpsc, watch};
-use tokio::task::JoinSet;
-use winrm_rs::{EncryptionMode, WinrmClient, WinrmConfig, WinrmCredentials};
+use tokio::sync::{mpsc, watch, Notify};
+use tokio::task::{Id, JoinSet};
+use winrm_rs::{EncryptionMode, RequestKind, WinrmClient, WinrmConfig, WinrmCredentials};
 
 use super::session::{self, CollectFailure};
-use super::COLLECTOR_SCRIPT;
+
 use crate::credentials::{CredentialRef, Credentials};
 use crate::finding::HostStatus;
 use crate::target::{AuthMethod, ClientKey, Scheme, Target};
@@ -36,6 +37,22 @@ pub struct SweepOptions {
     pub retries: u32,
     pub save_snapshots: Option<PathBuf>,
     pub progress: bool,
+    /// Distinct hosts that may reject one credential before the sweep stops using it.
+    pub max_auth_failures: usize,
+    /// What runs on each host: [`super::COLLECTOR_SCRIPT`], or `ping`'s script.
+    pub script: &'static str,
+}
+
+/// How hard the sweep is being stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Stop {
+    /// Keep going.
+    #[default]
+    No,
+    /// Start no host; hosts in flight stop their work and delete their shells.
+    Gracefully,
+    /// Abandon the hosts in flight at once (a second Ctrl-C or SIGTERM).
+    Now,
 }
 
 /// How one host's collection ended.
@@ -49,6 +66,130 @@ pub struct HostCollection {
     pub collect_ms: Option<u64>,
     /// The collector's standard output (a snapshot document), or why there is none.
     pub output: Result<Vec<u8>, CollectFailure>,
+}
+
+impl HostCollection {
+    fn failed(t: &Target, status: HostStatus, reason: impl Into<String>) -> Self {
+        HostCollection {
+            name: t.name.clone(),
+            source: t.endpoint(),
+            collect_ms: None,
+            output: Err(CollectFailure::new(status, reason)),
+        }
+    }
+}
+
+/// One credential's standing in this sweep. A domain account has one lockout counter, whichever
+/// host the logon goes to: until some host accepts the credential, one host at a time tries it;
+/// once `max_auth_failures` distinct hosts rejected it, nobody tries it again.
+#[derive(Debug, Default)]
+struct CredentialState {
+    accepted: AtomicBool,
+    rejected_by: Mutex<Vec<String>>,
+    /// Wakes the sweep when the credential is first accepted: held-back hosts may start.
+    wake: Arc<Notify>,
+}
+
+impl session::Logons for CredentialState {
+    fn accepted(&self) {
+        if !self.accepted.swap(true, Ordering::SeqCst) {
+            self.wake.notify_one();
+        }
+    }
+    fn proven(&self) -> bool {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+/// Per credential, fleet-wide.
+#[derive(Debug)]
+struct CredentialGuard {
+    max_failures: usize,
+    states: HashMap<CredentialRef, Arc<CredentialState>>,
+    /// Hosts in flight per credential, while it is not yet proven.
+    trying: HashMap<CredentialRef, usize>,
+    /// Woken when a credential is accepted: held-back hosts may start.
+    changed: Arc<Notify>,
+}
+
+enum Admit {
+    Go(Arc<CredentialState>),
+    /// Not yet: another host is trying this unproven credential.
+    Wait,
+    Skip(String),
+}
+
+impl CredentialGuard {
+    fn state(&mut self, cred: &CredentialRef) -> Arc<CredentialState> {
+        let wake = Arc::clone(&self.changed);
+        Arc::clone(self.states.entry(cred.clone()).or_insert_with(|| {
+            Arc::new(CredentialState {
+                wake,
+                ..CredentialState::default()
+            })
+        }))
+    }
+
+    fn admit(&mut self, cred: &CredentialRef) -> Admit {
+        let state = self.state(cred);
+        let rejected = state
+            .rejected_by
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if rejected.len() >= self.max_failures.max(1) {
+            return Admit::Skip(format!(
+                "skipped: the credential of {} was rejected by {}; it is not tried again, so \
+                 that the account is not locked out (--max-auth-failures {})",
+                cred.username.as_deref().unwrap_or("(default user)"),
+                rejected.join(", "),
+                self.max_failures.max(1)
+            ));
+        }
+        if !state.accepted.load(Ordering::SeqCst) {
+            let trying = self.trying.entry(cred.clone()).or_default();
+            if *trying > 0 {
+                return Admit::Wait;
+            }
+            *trying += 1;
+        }
+        Admit::Go(state)
+    }
+
+    fn done(&mut self, cred: &CredentialRef, host: &str, status: Option<HostStatus>) {
+        if let Some(n) = self.trying.get_mut(cred) {
+            *n = n.saturating_sub(1);
+        }
+        if status == Some(HostStatus::AuthFailed) {
+            if let Some(state) = self.states.get(cred) {
+                let mut v = state.rejected_by.lock().unwrap_or_else(|e| e.into_inner());
+                if !v.iter().any(|h| h == host) {
+                    v.push(host.to_string());
+                }
+            }
+        }
+    }
+}
+
+/// Requests per host, fleet-wide; refuses what goes beyond the budget (never Signal or
+/// Delete, which stop work).
+#[derive(Debug)]
+struct RequestBudget {
+    limit: u32,
+    sent: Mutex<HashMap<String, u32>>,
+}
+
+impl RequestBudget {
+    fn allow(&self, host: &str, kind: RequestKind) -> bool {
+        if matches!(kind, RequestKind::Signal | RequestKind::Delete) {
+            return true;
+        }
+        let key = host.trim_end_matches('.').to_ascii_lowercase();
+        let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+        let n = sent.entry(key).or_default();
+        *n = n.saturating_add(1);
+        *n <= self.limit
+    }
 }
 
 fn client_config(key: &ClientKey) -> WinrmConfig {
@@ -76,14 +217,31 @@ fn client_config(key: &ClientKey) -> WinrmConfig {
 /// Builds one client for a group of targets. The password is handed to winrm-rs, which keeps
 /// it in a `SecretString` too.
 pub fn build_client(key: &ClientKey, creds: &Credentials) -> anyhow::Result<WinrmClient> {
+    build_client_with(key, creds, None, None)
+}
+
+fn build_client_with(
+    key: &ClientKey,
+    creds: &Credentials,
+    idle_timeout: Option<Duration>,
+    budget: Option<Arc<RequestBudget>>,
+) -> anyhow::Result<WinrmClient> {
     let (domain, user) = creds.domain_and_user();
     let wc = WinrmCredentials::new(user, creds.password.expose_secret(), domain.unwrap_or(""));
-    let mut b = WinrmClient::builder(client_config(key)).credentials(wc);
+    let mut config = client_config(key);
+    // The server closes a shell we could not delete (crash, lost network) after this long.
+    config.idle_timeout_secs = idle_timeout.map(|d| d.as_secs().max(60));
+    // Retries are ours (session.rs): counted, backed off, never after a request went out.
+    config.max_retries = 0;
+    let mut b = WinrmClient::builder(config).credentials(wc);
     if let Some(ca) = &key.tls.ca_file {
         b = b.add_root_certificates_pem(ca.clone());
     }
     if let Some(pin) = &key.tls.pin_sha256 {
         b = b.pin_server_certificate_sha256(pin);
+    }
+    if let Some(budget) = budget {
+        b = b.before_send_with(move |req| budget.allow(req.host(), req.kind()));
     }
     b.build().map_err(|e| {
         anyhow::anyhow!(
@@ -95,20 +253,26 @@ pub fn build_client(key: &ClientKey, creds: &Credentials) -> anyhow::Result<Winr
 }
 
 /// Sweeps `targets`, sending every host's [`HostCollection`] to `done` — also for hosts never
-/// started because the sweep was interrupted. Returns `true` when interrupted.
+/// started (interrupted, credential already rejected) and hosts whose task failed. Returns
+/// `true` when interrupted.
 pub async fn sweep(
     targets: Vec<Target>,
     credentials: &HashMap<CredentialRef, Credentials>,
     opts: &SweepOptions,
     done: mpsc::Sender<HostCollection>,
-    cancel: watch::Receiver<bool>,
+    mut stop: watch::Receiver<Stop>,
 ) -> anyhow::Result<bool> {
     let concurrency = opts.concurrency.max(1);
+    let budget = Arc::new(RequestBudget {
+        limit: session::request_budget(opts.script, opts.retries),
+        sent: Mutex::new(HashMap::new()),
+    });
     // Clients: per client key, enough for the hosts that can be in flight at once.
     let mut group_sizes: HashMap<ClientKey, usize> = HashMap::new();
     for t in &targets {
         *group_sizes.entry(t.client_key()).or_default() += 1;
     }
+    let idle = opts.host_timeout.checked_add(Duration::from_secs(60));
     let mut pools: HashMap<ClientKey, (Vec<Arc<WinrmClient>>, usize)> = HashMap::new();
     for (key, size) in &group_sizes {
         let creds = credentials.get(&key.credential).ok_or_else(|| {
@@ -117,17 +281,29 @@ pub async fn sweep(
         let n = size.min(&concurrency).div_ceil(HOSTS_PER_CLIENT).max(1);
         let mut v = Vec::with_capacity(n);
         for _ in 0..n {
-            v.push(Arc::new(build_client(key, creds)?));
+            v.push(Arc::new(build_client_with(
+                key,
+                creds,
+                idle,
+                Some(Arc::clone(&budget)),
+            )?));
         }
         pools.insert(key.clone(), (v, 0));
     }
 
+    let mut guard = CredentialGuard {
+        max_failures: opts.max_auth_failures,
+        states: HashMap::new(),
+        trying: HashMap::new(),
+        changed: Arc::new(Notify::new()),
+    };
     let progress = progress_bar(targets.len() as u64, opts.progress);
     let mut failures = 0u64;
     let mut tasks: JoinSet<HostCollection> = JoinSet::new();
-    let mut pending = targets.into_iter();
+    let mut in_flight: HashMap<Id, Target> = HashMap::new();
+    let mut pending: VecDeque<Target> = targets.into();
     let mut interrupted = false;
-    let mut on_done = async |host: HostCollection| {
+    let mut report = async |host: HostCollection| {
         if let Err(f) = &host.output {
             failures += 1;
             tracing::warn!("{}: {} — {}", host.name, f.status.as_str(), f.reason);
@@ -138,46 +314,130 @@ pub async fn sweep(
         let _ = done.send(host).await;
     };
     loop {
-        if *cancel.borrow() {
+        let level = *stop.borrow();
+        if level >= Stop::Gracefully {
             interrupted = true;
         }
+        if level == Stop::Now {
+            tasks.abort_all();
+        }
+        // Start what may start: first come, unless its credential is being tried elsewhere.
+        let mut held = VecDeque::new();
         while !interrupted && tasks.len() < concurrency {
-            let Some(target) = pending.next() else { break };
-            let key = target.client_key();
-            let (clients, next) = pools.get_mut(&key).expect("a client exists for every key");
-            let client = Arc::clone(&clients[*next % clients.len()]);
-            *next += 1;
-            let opts = opts.clone();
-            let cancel = cancel.clone();
-            tasks.spawn(async move { one_host(client, target, &opts, cancel).await });
+            let Some(target) = pending.pop_front() else {
+                break;
+            };
+            match guard.admit(&target.credential) {
+                Admit::Wait => held.push_back(target),
+                Admit::Skip(reason) => {
+                    report(HostCollection::failed(&target, HostStatus::Skipped, reason)).await
+                }
+                Admit::Go(state) => {
+                    let key = target.client_key();
+                    let (clients, next) =
+                        pools.get_mut(&key).expect("a client exists for every key");
+                    let client = Arc::clone(&clients[*next % clients.len()]);
+                    *next += 1;
+                    let opts = opts.clone();
+                    let cancel = graceful(stop.clone());
+                    let t = target.clone();
+                    let handle = tasks.spawn(async move {
+                        one_host(client, t, &opts, state.as_ref(), cancel).await
+                    });
+                    in_flight.insert(handle.id(), target);
+                }
+            }
         }
-        match tasks.join_next().await {
-            Some(Ok(host)) => on_done(host).await,
-            Some(Err(e)) => tracing::error!("a host task failed: {e}"),
-            None => break,
+        while let Some(t) = held.pop_back() {
+            pending.push_front(t);
         }
+        if tasks.is_empty() && (pending.is_empty() || interrupted) {
+            break;
+        }
+        let changed = Arc::clone(&guard.changed);
+        let finished = tokio::select! {
+            r = tasks.join_next_with_id(), if !tasks.is_empty() => r,
+            _ = changed.notified() => continue,
+            r = stop.changed() => {
+                if r.is_err() {
+                    // Nobody can stop the sweep any more; keep going.
+                    std::future::pending::<()>().await;
+                }
+                continue;
+            }
+        };
+        let Some(result) = finished else { continue };
+        let (id, host) = match result {
+            Ok((id, host)) => (id, host),
+            Err(e) => {
+                // A host task that panicked or was aborted still ends in the report.
+                let id = e.id();
+                let Some(t) = in_flight.remove(&id) else {
+                    continue;
+                };
+                guard.done(&t.credential, &t.name, None);
+                let host = if e.is_cancelled() {
+                    HostCollection::failed(
+                        &t,
+                        HostStatus::Interrupted,
+                        "abandoned: the sweep was stopped a second time",
+                    )
+                } else {
+                    HostCollection::failed(
+                        &t,
+                        HostStatus::Error,
+                        format!("the collection of this host failed unexpectedly: {e}"),
+                    )
+                };
+                report(host).await;
+                continue;
+            }
+        };
+        if let Some(t) = in_flight.remove(&id) {
+            let status = host.output.as_ref().err().map(|f| f.status);
+            if status.is_none() {
+                session::Logons::accepted(guard.state(&t.credential).as_ref());
+            }
+            guard.done(&t.credential, &t.name, status);
+            changed.notify_one();
+        }
+        report(host).await;
     }
     for t in pending {
         interrupted = true;
-        on_done(HostCollection {
-            name: t.name.clone(),
-            source: t.endpoint(),
-            collect_ms: None,
-            output: Err(CollectFailure::new(
-                HostStatus::Interrupted,
-                "not started: the sweep was interrupted",
-            )),
-        })
+        report(HostCollection::failed(
+            &t,
+            HostStatus::Interrupted,
+            "not started: the sweep was interrupted",
+        ))
         .await;
     }
     progress.finish_and_clear();
     Ok(interrupted)
 }
 
+/// The per-host view of a stop: any stop ends the host's work (and deletes its shell).
+fn graceful(mut stop: watch::Receiver<Stop>) -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(*stop.borrow() >= Stop::Gracefully);
+    tokio::spawn(async move {
+        loop {
+            if *stop.borrow() >= Stop::Gracefully {
+                let _ = tx.send(true);
+                return;
+            }
+            if stop.changed().await.is_err() || tx.is_closed() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
 async fn one_host(
     client: Arc<WinrmClient>,
     target: Target,
     opts: &SweepOptions,
+    logons: &dyn session::Logons,
     cancel: watch::Receiver<bool>,
 ) -> HostCollection {
     let started = Instant::now();
@@ -186,13 +446,18 @@ async fn one_host(
         .host_timeout_secs
         .map(Duration::from_secs)
         .unwrap_or(opts.host_timeout);
+    // An absurd timeout must not overflow the clock: a day is the most anyone means.
+    let deadline = started
+        .checked_add(timeout)
+        .unwrap_or_else(|| started + Duration::from_secs(86_400));
     let collected = session::collect(
         &client,
         &target.address,
-        COLLECTOR_SCRIPT,
+        opts.script,
         target.delivery,
-        started + timeout,
+        deadline,
         opts.retries,
+        logons,
         cancel,
     )
     .await;

@@ -5,6 +5,7 @@
 pub mod check;
 pub mod inspect;
 pub mod merge;
+pub mod ping;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::collect::sweep::{sweep, HostCollection, SweepOptions};
+use crate::collect::sweep::{sweep, HostCollection, Stop, SweepOptions};
 use crate::credentials::{resolve_all, CredentialRef, Credentials, TerminalPrompter};
 use crate::inventory::{self, shard::in_shard};
 use crate::pipeline::{self, Evaluator, FailOn, Outcome};
@@ -31,6 +31,8 @@ pub struct ScanOptions {
     pub fail_on: FailOn,
     pub baseline: Option<PathBuf>,
     pub progress: bool,
+    /// Distinct hosts that may reject one credential before it is no longer used.
+    pub max_auth_failures: usize,
 }
 
 /// Loads the inventory and applies `--limit` and `--shard`.
@@ -77,19 +79,16 @@ pub async fn run_with_credentials(
         today,
     );
     builder.run_mut().shard = opts.shard.map(|(k, n)| format!("{k}/{n}"));
-    let (tx, rx) = watch::channel(false);
-    let ctrl_c = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            tracing::warn!("interrupted: finishing the hosts in flight, then writing the report");
-            let _ = tx.send(true);
-        }
-    });
+    let (tx, rx) = watch::channel(Stop::No);
+    let signals = tokio::spawn(stop_on_signals(tx));
     let sweep_opts = SweepOptions {
         concurrency: opts.concurrency,
         host_timeout: opts.host_timeout,
         retries: opts.retries,
         save_snapshots: opts.save_snapshots.clone(),
         progress: opts.progress,
+        max_auth_failures: opts.max_auth_failures,
+        script: crate::collect::COLLECTOR_SCRIPT,
     };
     // Collection and evaluation overlap: hosts are evaluated on the blocking pool as they
     // arrive, while the sweep goes on; the channel's bound keeps few snapshots in memory.
@@ -118,7 +117,7 @@ pub async fn run_with_credentials(
     };
     let (interrupted, ()) = tokio::join!(collecting, evaluating);
     let interrupted = interrupted?;
-    ctrl_c.abort();
+    signals.abort();
     builder.run_mut().interrupted = interrupted;
     pipeline::finish(
         builder,
@@ -126,6 +125,39 @@ pub async fn run_with_credentials(
         &opts.output,
         opts.fail_on,
     )
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM — how Kubernetes, systemd and CI stop a job — both stop the
+/// sweep: the first lets the hosts in flight delete their shells, the second abandons them;
+/// either way the report of what is done is written.
+async fn stop_on_signals(tx: watch::Sender<Stop>) {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    for level in [Stop::Gracefully, Stop::Now] {
+        #[cfg(unix)]
+        let terminated = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let terminated = std::future::pending::<()>();
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => if r.is_err() { return },
+            () = terminated => {},
+        }
+        match level {
+            Stop::Gracefully => tracing::warn!(
+                "interrupted: stopping the hosts in flight and deleting their shells, then \
+                 writing the report (interrupt again to stop at once)"
+            ),
+            _ => tracing::warn!("interrupted again: writing the report of what is done"),
+        }
+        let _ = tx.send(level);
+    }
 }
 
 /// `scan`.
@@ -143,4 +175,46 @@ pub async fn run(opts: &ScanOptions) -> anyhow::Result<(Outcome, Report)> {
         );
     }
     run_targets(targets, opts, "scan").await
+}
+
+/// One line of `scan --list-hosts`: what would be contacted and how, never a secret.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListedHost {
+    pub name: String,
+    pub address: String,
+    pub port: u16,
+    pub scheme: String,
+    pub auth: String,
+    pub endpoint: String,
+    pub credential: String,
+    pub groups: Vec<String>,
+}
+
+/// `scan --list-hosts`: the hosts the inventory, `--limit` and `--shard` select, without
+/// connecting to any (Ansible's `--list-hosts`), as text or JSON.
+pub fn list_hosts(opts: &ScanOptions, json: bool) -> anyhow::Result<String> {
+    let listed: Vec<ListedHost> = targets(opts)?
+        .into_iter()
+        .map(|t| ListedHost {
+            endpoint: t.endpoint(),
+            credential: t.credential.to_string(),
+            name: t.name,
+            address: t.address,
+            port: t.port,
+            scheme: t.scheme.to_string(),
+            auth: t.auth.to_string(),
+            groups: t.groups,
+        })
+        .collect();
+    if json {
+        return Ok(serde_json::to_string_pretty(&listed)? + "\n");
+    }
+    let mut out = format!("  hosts ({}):\n", listed.len());
+    for h in &listed {
+        out.push_str(&format!(
+            "    {}  {} {} as {}\n",
+            h.name, h.endpoint, h.auth, h.credential
+        ));
+    }
+    Ok(out)
 }

@@ -54,6 +54,7 @@ mod files;
 mod inventory;
 mod merge;
 mod model;
+pub mod redact;
 pub mod render;
 mod resolve;
 pub mod schema;

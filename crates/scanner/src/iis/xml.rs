@@ -14,7 +14,7 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_NODES: u32 = 4_000_000;
 
 /// What a plaintext secret attribute is stored as.
-pub const PLAINTEXT_MARK: &str = "[plaintext:redacted]";
+pub const PLAINTEXT_MARK: &str = super::redact::REDACTED;
 
 /// An element or attribute name: common names are shared statics (fewer allocations).
 pub(crate) type Name = std::borrow::Cow<'static, str>;
@@ -418,11 +418,29 @@ fn convert(
     }
     let name = intern(node.tag_name().name());
     let mut attrs = Vec::with_capacity(node.attributes().len());
+    // `<add key="SmtpPassword" value="…"/>`: the value is a secret because of the key.
+    let secret_value = node
+        .attributes()
+        .any(|a| a.name().eq_ignore_ascii_case("key") && super::redact::is_secret_key(a.value()));
     for a in node.attributes() {
         let aname = a.name();
         let aline = lines.line(a.range().start);
         let raw = a.value();
-        let value: Name = if aname.eq_ignore_ascii_case("password") {
+        let whole_secret = (super::redact::is_secret_attribute(aname)
+            && !aname.eq_ignore_ascii_case("password"))
+            || (secret_value && aname.eq_ignore_ascii_case("value"));
+        let value: Name = if whole_secret {
+            if super::redact::is_plain_secret(raw) {
+                secrets.push(FoundSecret {
+                    line: aline,
+                    element_path: element_path(node),
+                    attribute: aname.to_string(),
+                });
+                Name::Borrowed(PLAINTEXT_MARK)
+            } else {
+                intern_value(raw)
+            }
+        } else if aname.eq_ignore_ascii_case("password") {
             match classify_secret(raw) {
                 SecretForm::Empty => Name::Borrowed(""),
                 SecretForm::Encrypted(provider) => Name::Owned(format!("[enc:{provider}:…:enc]")),
@@ -435,7 +453,7 @@ fn convert(
                     Name::Borrowed(PLAINTEXT_MARK)
                 }
             }
-        } else if aname.eq_ignore_ascii_case("connectionString") {
+        } else if raw.contains('=') || raw.contains("://") {
             match redact_connection_string(raw) {
                 Some(redacted) => {
                     secrets.push(FoundSecret {
@@ -494,29 +512,11 @@ pub(crate) fn classify_secret(raw: &str) -> SecretForm<'_> {
     SecretForm::Plaintext
 }
 
-/// Masks `Password=`/`Pwd=` in a connection string; `None` when it holds no password.
+/// Masks the passwords inside a connection string or URI (see [`super::redact::redact_text`]);
+/// `None` when it holds none.
 fn redact_connection_string(raw: &str) -> Option<String> {
-    let mut out = String::with_capacity(raw.len());
-    let mut found = false;
-    for (i, part) in raw.split(';').enumerate() {
-        if i > 0 {
-            out.push(';');
-        }
-        match part.split_once('=') {
-            Some((k, v))
-                if (k.trim().eq_ignore_ascii_case("password")
-                    || k.trim().eq_ignore_ascii_case("pwd"))
-                    && !v.trim().is_empty() =>
-            {
-                found = true;
-                out.push_str(k);
-                out.push('=');
-                out.push_str(PLAINTEXT_MARK);
-            }
-            _ => out.push_str(part),
-        }
-    }
-    found.then_some(out)
+    let out = super::redact::redact_text(raw);
+    (out != raw).then_some(out)
 }
 
 #[cfg(test)]
@@ -567,6 +567,27 @@ mod tests {
             .unwrap();
         assert_eq!(e.kind, XmlErrorKind::Malformed);
         assert_eq!(e.line, 3);
+    }
+
+    #[test]
+    fn every_kind_of_secret_is_hidden_on_the_way_in() {
+        let p = parse(
+            "<configuration>\
+             <machineKey validationKey=\"0123456789ABCDEF0123456789ABCDEF\" decryptionKey=\"AutoGenerate,IsolateApps\"/>\
+             <appSettings><add key=\"Smtp.Password\" value=\"mail-s3cret\"/>\
+             <add key=\"ApiToken\" value=\"tok-s3cret\"/><add key=\"Theme\" value=\"blue\"/></appSettings>\
+             <connectionStrings><add name=\"a\" connectionString=\"Server=x;Password='q;s3cret';\"/>\
+             <add name=\"b\" connectionString=\"Provider=Microsoft.Jet.OLEDB.4.0;Jet OLEDB:Database Password=jet-s3cret\"/>\
+             <add name=\"c\" connectionString=\"amqp://svc:uri-s3cret@mq:5672/\"/></connectionStrings>\
+             </configuration>",
+        )
+        .unwrap();
+        let text = format!("{:?}", p.root);
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(!text.contains("0123456789ABCDEF"), "{text}");
+        assert!(text.contains("AutoGenerate,IsolateApps"), "{text}");
+        assert!(text.contains("blue"), "{text}");
+        assert_eq!(p.secrets.len(), 6, "{:?}", p.secrets);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::target::Delivery;
 
 use super::Warnings;
 use crate::target::{AuthMethod, Scheme, Target, Timeouts, TlsSettings, HTTP_PORT};
-use crate::target::{DEFAULT_CONNECT_SECS, DEFAULT_OPERATION_SECS};
+use crate::target::{DEFAULT_CONNECT_SECS, DEFAULT_OPERATION_SECS, MAX_TIMEOUT_SECS};
 
 /// Settings given at one level (defaults/`all`, a group or a host); `None` = not set here.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -202,6 +202,19 @@ impl Settings {
         }
         if timeouts.host_timeout_secs == Some(0) {
             return Err("host_timeout_secs must be at least 1 second".into());
+        }
+        for (name, value) in [
+            ("connect_timeout_secs", Some(timeouts.connect_secs)),
+            ("operation_timeout_secs", Some(timeouts.operation_secs)),
+            ("host_timeout_secs", timeouts.host_timeout_secs),
+        ] {
+            if value.is_some_and(|v| v > MAX_TIMEOUT_SECS) {
+                return Err(format!(
+                    "{name} = {} is more than a day ({MAX_TIMEOUT_SECS} s); give the deadline in \
+                     seconds, e.g. 300",
+                    value.unwrap_or_default()
+                ));
+            }
         }
 
         Ok(Target {

@@ -41,9 +41,9 @@ use std::time::Duration;
 
 use iis_sweep::collect::delivery::{
     decode_command, parse_stage_append, parse_stage_run, unstage_payload, CMD_LINE_LIMIT,
-    STDIN_BOOTSTRAP,
+    STAGED_DELIVERY_EXIT, STDIN_BOOTSTRAP, STDIN_UNAVAILABLE_EXIT,
 };
-use iis_sweep::collect::COLLECTOR_SCRIPT;
+use iis_sweep::collect::{COLLECTOR_SCRIPT, PING_SCRIPT};
 
 use super::faults::{HostFaults, TINY_COMMAND_LINE_LIMIT};
 
@@ -134,6 +134,8 @@ pub fn finish_stdin(ctx: &HostContext<'_>, stdin: &[u8], bootstrap: bool) -> Out
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     if bootstrap && is_collector(text) {
         collector(ctx)
+    } else if bootstrap && is_ping(text) {
+        ping(ctx, true)
     } else {
         powershell_script(ctx, text, true)
     }
@@ -145,6 +147,28 @@ fn is_collector(script: &str) -> bool {
         .strip_prefix('\u{feff}')
         .unwrap_or(COLLECTOR_SCRIPT);
     script.trim_end() == reference.trim_end()
+}
+
+fn is_ping(script: &str) -> bool {
+    let script = script.strip_prefix('\u{feff}').unwrap_or(script);
+    script.trim_end() == PING_SCRIPT.trim_end()
+}
+
+/// What `iis-sweep ping`'s script prints on this host: Windows PowerShell 5.1, full language,
+/// an elevated administrator, this machine's clock.
+fn ping(ctx: &HostContext<'_>, stdin: bool) -> Outcome {
+    let facts = serde_json::json!({
+        "ping": "iis-sweep/ping/1",
+        "computer": ctx.name.to_uppercase(),
+        "user": format!("{}\\{}", ctx.name.to_uppercase(), ctx.user),
+        "stdin_delivery": stdin,
+        "powershell_version": "5.1.17763.5830",
+        "language_mode": "FullLanguage",
+        "execution_policy": "RemoteSigned",
+        "elevated": true,
+        "time_utc": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    });
+    Outcome::ok(format!("{facts}\r\n").into_bytes())
 }
 
 fn read_snapshot(ctx: &HostContext<'_>) -> Result<Vec<u8>, Outcome> {
@@ -406,7 +430,22 @@ fn powershell(ctx: &HostContext<'_>, args: &[&str], line: &str) -> Plan {
 
 /// A decoded PowerShell script: the stdin bootstrap, a staged step, or a script to interpret.
 fn powershell_entry(ctx: &HostContext<'_>, script: &str) -> Plan {
+    if ctx.faults.constrained_language() && script.contains("]::") {
+        // What PowerShell says when a script calls a .NET method under AppLocker/WDAC.
+        return Plan::Finished(Outcome::fail(
+            "Cannot invoke method. Method invocation is supported only on core types in this \
+language mode.\r\n    + CategoryInfo          : InvalidOperation: (:) [], RuntimeException\r\n    \
++ FullyQualifiedErrorId : MethodInvocationNotSupportedInConstrainedLanguage\r\n",
+            1,
+        ));
+    }
     if script.trim() == STDIN_BOOTSTRAP {
+        if ctx.faults.no_stdin() {
+            return Plan::Finished(Outcome::fail(
+                "iis-sweep: standard input is not redirected on this host\r\n",
+                STDIN_UNAVAILABLE_EXIT,
+            ));
+        }
         return Plan::AwaitStdin { bootstrap: true };
     }
     if let Some((token, chunk)) = parse_stage_append(script) {
@@ -430,18 +469,19 @@ fn powershell_entry(ctx: &HostContext<'_>, script: &str) -> Plan {
         let Some(encoded) = staged else {
             return Plan::Finished(Outcome::fail(
                 format!(
-                    "Exception calling \"ReadAllText\" with \"1\" argument(s): \"Could not find file 'C:\\Users\\{}\\AppData\\Local\\Temp\\iis-sweep-{token}.b64'.\"\r\n",
+                    "iis-sweep staged delivery failed: Could not find file 'C:\\Users\\{}\\AppData\\Local\\Temp\\iis-sweep-{token}.ps1'.\r\n",
                     ctx.user
                 ),
-                1,
+                STAGED_DELIVERY_EXIT,
             ));
         };
         return Plan::Finished(match unstage_payload(&encoded) {
             Some(s) if is_collector(&s) => collector(ctx),
+            Some(s) if is_ping(&s) => ping(ctx, false),
             Some(s) => powershell_script(ctx, &s, false),
             None => Outcome::fail(
-                "Exception calling \"FromBase64String\" with \"1\" argument(s): \"The input is not a valid Base-64 string as it contains a non-base 64 character, more than two padding characters, or an illegal character among the padding characters.\"\r\n",
-                1,
+                "iis-sweep staged delivery failed: unreadable file\r\n",
+                STAGED_DELIVERY_EXIT,
             ),
         });
     }
@@ -892,9 +932,9 @@ mod tests {
         let o = h.run(&stage_run_command("t1").joined());
         assert!(o.collector);
         assert_eq!(o.exit_code, 0);
-        // The staging file is deleted by the run.
+        // The staging file is deleted by the run; running it again is the delivery's own failure.
         let again = h.run(&stage_run_command("t1").joined());
-        assert_eq!(again.exit_code, 1);
+        assert_eq!(again.exit_code, STAGED_DELIVERY_EXIT);
         // A staged script that is not the collector is interpreted.
         for chunk in stage_payload("Write-Output staged") {
             h.run(&stage_append_command("t2", &chunk).joined());

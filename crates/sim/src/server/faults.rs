@@ -23,6 +23,11 @@ use std::time::Duration;
 /// | `command-too-long` | cmd.exe's command-line limit is 256 characters instead of 8,191 |
 /// | `tls-mismatch` | HTTPS presents a certificate for another name (not trusted, not the pin) |
 /// | `hang` | no command ever finishes: Receive keeps answering `w:TimedOut` |
+/// | `receive-html` | every Receive is answered HTTP 200 with an HTML page (a proxy's or WAF's block page) |
+/// | `receive-garbage` | every Receive is answered HTTP 200 with bytes that are not XML |
+/// | `redirect` | every request is answered `302 Found` to a login portal |
+/// | `no-stdin` | standard input is not redirected: the stdin bootstrap exits 86 |
+/// | `constrained-language` | PowerShell runs in Constrained Language Mode (AppLocker/WDAC) |
 ///
 /// Collector faults (`collector-exit`, `garbage-stdout`, `truncated-json`, `oversized-stdout`)
 /// apply only when the real collector arrives; other commands behave normally.
@@ -54,6 +59,16 @@ pub enum Fault {
     TlsMismatch,
     /// Commands never finish.
     Hang,
+    /// Receive answered 200 with an HTML page.
+    ReceiveHtml,
+    /// Receive answered 200 with non-XML bytes.
+    ReceiveGarbage,
+    /// Every request redirected.
+    Redirect,
+    /// Stdin not redirected to PowerShell.
+    NoStdin,
+    /// PowerShell in Constrained Language Mode.
+    ConstrainedLanguage,
 }
 
 /// The command-line limit a host with [`Fault::CommandTooLong`] enforces.
@@ -62,7 +77,7 @@ pub const TINY_COMMAND_LINE_LIMIT: usize = 256;
 /// Every fault name, for error messages and help text.
 pub const FAULT_NAMES: &str = "refuse, reset, delay-first-byte=MS, slow-drip=BYTES_PER_SEC, \
 auth-401, quota, collector-exit=CODE, garbage-stdout, truncated-json, oversized-stdout=BYTES, \
-command-too-long, tls-mismatch, hang";
+command-too-long, tls-mismatch, hang, receive-html, receive-garbage, redirect, no-stdin, constrained-language";
 
 /// A fault text that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -141,6 +156,11 @@ impl FromStr for Fault {
             "command-too-long" => none(Fault::CommandTooLong),
             "tls-mismatch" => none(Fault::TlsMismatch),
             "hang" => none(Fault::Hang),
+            "receive-html" => none(Fault::ReceiveHtml),
+            "receive-garbage" => none(Fault::ReceiveGarbage),
+            "redirect" => none(Fault::Redirect),
+            "no-stdin" => none(Fault::NoStdin),
+            "constrained-language" => none(Fault::ConstrainedLanguage),
             _ => Err(FaultParseError::new(text, "unknown fault")),
         }
     }
@@ -162,6 +182,11 @@ impl fmt::Display for Fault {
             Fault::CommandTooLong => f.write_str("command-too-long"),
             Fault::TlsMismatch => f.write_str("tls-mismatch"),
             Fault::Hang => f.write_str("hang"),
+            Fault::ReceiveHtml => f.write_str("receive-html"),
+            Fault::ReceiveGarbage => f.write_str("receive-garbage"),
+            Fault::Redirect => f.write_str("redirect"),
+            Fault::NoStdin => f.write_str("no-stdin"),
+            Fault::ConstrainedLanguage => f.write_str("constrained-language"),
         }
     }
 }
@@ -252,6 +277,26 @@ impl HostFaults {
     /// `hang`.
     pub fn hang(&self) -> bool {
         self.has(|f| matches!(f, Fault::Hang))
+    }
+    /// `receive-html`.
+    pub fn receive_html(&self) -> bool {
+        self.has(|f| matches!(f, Fault::ReceiveHtml))
+    }
+    /// `receive-garbage`.
+    pub fn receive_garbage(&self) -> bool {
+        self.has(|f| matches!(f, Fault::ReceiveGarbage))
+    }
+    /// `redirect`.
+    pub fn redirect(&self) -> bool {
+        self.has(|f| matches!(f, Fault::Redirect))
+    }
+    /// `no-stdin`.
+    pub fn no_stdin(&self) -> bool {
+        self.has(|f| matches!(f, Fault::NoStdin))
+    }
+    /// `constrained-language`.
+    pub fn constrained_language(&self) -> bool {
+        self.has(|f| matches!(f, Fault::ConstrainedLanguage))
     }
     /// `garbage-stdout`.
     pub fn garbage_stdout(&self) -> bool {

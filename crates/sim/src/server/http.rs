@@ -224,6 +224,14 @@ async fn route(conn: &Conn, req: Request<Incoming>) -> Resp {
     if !req.uri().path().eq_ignore_ascii_case("/wsman") {
         return base(StatusCode::NOT_FOUND, Vec::new());
     }
+    if conn.host.faults.redirect() {
+        let mut r = base(StatusCode::FOUND, Vec::new());
+        r.headers_mut().insert(
+            hyper::header::LOCATION,
+            HeaderValue::from_static("https://portal.example.test/login?next=/wsman"),
+        );
+        return r;
+    }
     let authorization = req
         .headers()
         .get(AUTHORIZATION)
@@ -385,6 +393,31 @@ async fn route(conn: &Conn, req: Request<Incoming>) -> Resp {
     }
 
     let (status, reply, is_receive) = soap_exchange(conn, &user, &xml).await;
+    if is_receive && conn.host.faults.receive_html() {
+        // What an intercepting proxy or WAF sends: a page, not a SOAP envelope, not sealed.
+        let mut r = base(
+            StatusCode::OK,
+            b"<!DOCTYPE html><html><head><title>Access blocked</title></head>\
+<body><h1>Request blocked by policy</h1></body></html>"
+                .to_vec(),
+        );
+        r.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        return r;
+    }
+    if is_receive && conn.host.faults.receive_garbage() {
+        let mut r = base(
+            StatusCode::OK,
+            vec![0x1f, 0x8b, 0x08, 0x00, 0xff, 0xfe, 0x00, 0x41],
+        );
+        r.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        return r;
+    }
     if is_receive && conn.host.faults.reset() {
         conn.reset.store(true, Ordering::SeqCst);
     }

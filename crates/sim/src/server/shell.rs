@@ -53,6 +53,8 @@ pub struct HostCounters {
     pub faults: AtomicU64,
     /// `w:TimedOut` faults answered.
     pub timeouts: AtomicU64,
+    /// The `rsp:IdleTimeOut` of the last Create that carried one, seconds (0: none yet).
+    pub idle_timeout_asked_secs: AtomicU64,
 }
 
 impl HostCounters {
@@ -96,6 +98,8 @@ pub struct HostStats {
     pub faults: u64,
     /// TimedOut faults sent.
     pub timeouts: u64,
+    /// The idle timeout the client asked for on its last Create, seconds.
+    pub idle_timeout_asked_secs: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -238,6 +242,10 @@ impl Host {
             collector_runs: g(&c.collector_runs),
             faults: g(&c.faults),
             timeouts: g(&c.timeouts),
+            idle_timeout_asked_secs: match g(&c.idle_timeout_asked_secs) {
+                0 => None,
+                n => Some(n),
+            },
         }
     }
 
@@ -288,6 +296,11 @@ impl Host {
         }
         match &req.body {
             Body::Create { idle_timeout } => {
+                if let Some(asked) = idle_timeout {
+                    self.counters
+                        .idle_timeout_asked_secs
+                        .store(asked.as_secs().max(1), Ordering::Relaxed);
+                }
                 self.purge_idle();
                 let owner = caller.user.to_lowercase();
                 let mut shells = lock(&self.shells);

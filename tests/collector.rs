@@ -618,3 +618,41 @@ fn the_collector_hides_every_kind_of_secret() {
         );
     }
 }
+
+#[test]
+fn the_collector_keeps_one_deadline_and_runs_phases_in_order_of_value() {
+    use iis_sweep::collect::delivery::{strip_deadline, with_deadline};
+    let sent = with_deadline(COLLECTOR_SCRIPT, 270);
+    assert_eq!(strip_deadline(&sent), (Some(270), COLLECTOR_SCRIPT));
+    assert_eq!(strip_deadline(COLLECTOR_SCRIPT), (None, COLLECTOR_SCRIPT));
+    // The deadline line parses as PowerShell together with the script.
+    assert!(syntax_problems(&sent).is_empty());
+    let code = code_only(COLLECTOR_SCRIPT);
+    assert!(
+        code.contains("$IisSweepSeconds"),
+        "the script reads the deadline"
+    );
+    // Phases after the configuration, in order of value, each behind the deadline check.
+    let at = |needle: &str| {
+        COLLECTOR_SCRIPT
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not found"))
+    };
+    let order = [
+        "Test-TimeLeft 'registry'",
+        "Test-TimeLeft 'accounts'",
+        "Test-TimeLeft 'ACLs'",
+        "Test-TimeLeft 'logs'",
+    ];
+    for pair in order.windows(2) {
+        assert!(
+            at(pair[0]) < at(pair[1]),
+            "{} must come before {}",
+            pair[0],
+            pair[1]
+        );
+    }
+    // The web.config search stops at the deadline too, and logs get at most half the time left.
+    assert!(COLLECTOR_SCRIPT.contains("Test-TimeLeft 'the rest of the web.config search'"));
+    assert!(COLLECTOR_SCRIPT.contains("($Deadline - [DateTime]::UtcNow).TotalSeconds / 2"));
+}

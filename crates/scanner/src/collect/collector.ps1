@@ -13,7 +13,14 @@ $MaxDepth = 4                    # folder levels searched below a content folder
 $MaxDirs = 20000                 # folders visited per host while searching
 $LogDays = 7                     # log files written in the last N days
 $MaxLogBytes = 64 * 1048576      # log bytes per site, newest first
-$LogSeconds = 120                # total time for log scanning
+$LogSeconds = 120                # total time for log scanning (never more than half the time left)
+
+# One deadline for the whole run. The sweep puts `$IisSweepSeconds = N` before the script (the
+# seconds this host has left, clean-up and transfer set aside); run by hand, 240. Phases run in
+# order of value and each checks the deadline: when it passes, the rest is skipped and recorded,
+# and the snapshot is still printed.
+if (-not $IisSweepSeconds) { $IisSweepSeconds = 240 }
+$Deadline = [DateTime]::UtcNow.AddSeconds([Math]::Max(5, [int]$IisSweepSeconds))
 
 # Shared state. Functions only call methods on these, so they work in any scope.
 $CollectErrors = New-Object System.Collections.ArrayList
@@ -32,6 +39,13 @@ function Add-Limit([string]$kind, $target, [string]$message) {
     if ($Budget.limits.ContainsKey($kind)) { return }
     $Budget.limits[$kind] = $true
     Add-Error 'limit' $target $message
+}
+
+# $true while the run's deadline has not passed; otherwise records (once) what was skipped.
+function Test-TimeLeft([string]$phase) {
+    if ([DateTime]::UtcNow -lt $Deadline) { return $true }
+    Add-Limit 'deadline' $null ('the host deadline passed: ' + $phase + ' and later phases not collected')
+    return $false
 }
 
 # ---------------------------------------------------------------- JSON writer
@@ -220,6 +234,7 @@ function Find-WebConfigs([string]$root, $visited, $holders) {
     while ($queue.Count -gt 0) {
         $dir, $depth = $queue.Dequeue()
         if (-not $visited.Add($dir)) { continue }
+        if (-not (Test-TimeLeft 'the rest of the web.config search')) { return }
         try {
             $wc = [IO.Path]::Combine($dir, 'web.config')
             if ([IO.File]::Exists($wc)) {
@@ -525,7 +540,9 @@ function Read-LogFolder([string]$dir, $sum, [DateTime]$deadline) {
 }
 
 function Get-LogFacts($cfg) {
-    $deadline = [DateTime]::UtcNow.AddSeconds($LogSeconds)
+    # Logs come last and get at most half of the time that is left.
+    $half = ($Deadline - [DateTime]::UtcNow).TotalSeconds / 2
+    $deadline = [DateTime]::UtcNow.AddSeconds([Math]::Min($LogSeconds, [Math]::Max(1, $half)))
     $out = New-Object System.Collections.ArrayList
     foreach ($site in $cfg.sites) {
         $id = [long]0
@@ -587,20 +604,28 @@ function Invoke-Collector {
     $collected.config = (@($Files | Where-Object { $_.role -eq 'application-host' -and $null -ne $_.text }).Count -gt 0)
 
     $acls = @(); $accounts = @(); $registry = @(); $logs = $null
+    # In order of value: registry, identities, ACLs, logs last. A phase the deadline cuts off
+    # stays "not collected", so the rules that need it say "not evaluated".
+    if (Test-TimeLeft 'registry') {
+        try { $registry = Get-RegistryFacts; $collected.registry = $true } catch { Add-Error 'registry' $null $_.Exception.Message }
+    }
     # Which folders, accounts and log folders matter comes from applicationHost.config.
     if ($null -ne $cfg -and $cfg.parsed) {
-        try { $acls = Get-AclFacts (@($cfg.contentDirs) + @($cfg.holders)); $collected.acls = $true }
-        catch { Add-Error 'acl' $null $_.Exception.Message }
-        try { $accounts = Get-AccountFacts $cfg; $collected.accounts = $true }
-        catch { Add-Error 'accounts' $null $_.Exception.Message }
+        if (Test-TimeLeft 'accounts') {
+            try { $accounts = Get-AccountFacts $cfg; $collected.accounts = $true }
+            catch { Add-Error 'accounts' $null $_.Exception.Message }
+        }
+        if (Test-TimeLeft 'ACLs') {
+            try { $acls = Get-AclFacts (@($cfg.contentDirs) + @($cfg.holders)); $collected.acls = $true }
+            catch { Add-Error 'acl' $null $_.Exception.Message }
+        }
         if ($cfg.centralLog -and $cfg.centralLog -ne 'Site') {
             Add-Error 'logs' $null ('centralLogFileMode is ' + $cfg.centralLog + ': no per-site W3SVC folders; logs not summarised')
-        } else {
+        } elseif (Test-TimeLeft 'logs') {
             try { $logs = [ordered]@{ sites = (Get-LogFacts $cfg) }; $collected.logs = $true }
             catch { Add-Error 'logs' $null $_.Exception.Message }
         }
     }
-    try { $registry = Get-RegistryFacts; $collected.registry = $true } catch { Add-Error 'registry' $null $_.Exception.Message }
     $h.env = Get-EnvFacts
 
     return JAny ([ordered]@{ schema = 'iis-sweep/snapshot/1'; host = $h; collected = $collected; files = $Files; acls = $acls

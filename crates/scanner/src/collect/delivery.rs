@@ -76,6 +76,27 @@ impl CommandLine {
     }
 }
 
+/// The line the sweep puts before a script: how many seconds the host has left for it.
+const DEADLINE_PREFIX: &str = "$IisSweepSeconds = ";
+
+/// `script` with its deadline line: the collector checks it in every phase and still prints
+/// what it gathered when time runs out.
+pub fn with_deadline(script: &str, seconds: u64) -> String {
+    format!("{DEADLINE_PREFIX}{seconds}\n{script}")
+}
+
+/// The inverse of [`with_deadline`]: the seconds (if the line is there) and the script.
+pub fn strip_deadline(script: &str) -> (Option<u64>, &str) {
+    if let Some(rest) = script.strip_prefix(DEADLINE_PREFIX) {
+        if let Some((n, body)) = rest.split_once('\n') {
+            if let Ok(n) = n.trim().parse() {
+                return (Some(n), body);
+            }
+        }
+    }
+    (None, script)
+}
+
 /// Base64 of the UTF-16LE encoding of `script`, as `-EncodedCommand` expects.
 pub fn encode_command(script: &str) -> String {
     let bytes: Vec<u8> = script

@@ -14,6 +14,8 @@ use crate::target::Delivery;
 pub const MAX_STDOUT_BYTES: usize = 64 << 20;
 /// Stderr kept for the report.
 const MAX_STDERR_CHARS: usize = 2000;
+/// Time kept back from the script's own deadline to carry its output home.
+const SCRIPT_MARGIN: Duration = Duration::from_secs(15);
 /// Time allowed to delete the shell after the work is over.
 const CLEANUP: Duration = Duration::from_secs(10);
 
@@ -344,8 +346,11 @@ async fn once(
         return Err(interrupted());
     }
     let remaining = work_deadline.saturating_duration_since(Instant::now());
+    // The script gets the time that is left, less a margin to send its output back.
+    let script_secs = remaining.saturating_sub(SCRIPT_MARGIN).as_secs().max(5);
+    let script = delivery::with_deadline(script, script_secs);
     let result = tokio::select! {
-        r = tokio::time::timeout(remaining, run_collector(&shell, script, how)) => {
+        r = tokio::time::timeout(remaining, run_collector(&shell, &script, how)) => {
             r.unwrap_or_else(|_| Err(timed_out()))
         }
         _ = wait_cancel(cancel) => Err(interrupted()),

@@ -40,8 +40,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use iis_sweep::collect::delivery::{
-    decode_command, parse_stage_append, parse_stage_run, unstage_payload, CMD_LINE_LIMIT,
-    STAGED_DELIVERY_EXIT, STDIN_BOOTSTRAP, STDIN_UNAVAILABLE_EXIT,
+    decode_command, parse_stage_append, parse_stage_run, strip_deadline, unstage_payload,
+    CMD_LINE_LIMIT, STAGED_DELIVERY_EXIT, STDIN_BOOTSTRAP, STDIN_UNAVAILABLE_EXIT,
 };
 use iis_sweep::collect::{COLLECTOR_SCRIPT, PING_SCRIPT};
 
@@ -143,6 +143,7 @@ pub fn finish_stdin(ctx: &HostContext<'_>, stdin: &[u8], bootstrap: bool) -> Out
 
 fn is_collector(script: &str) -> bool {
     let script = script.strip_prefix('\u{feff}').unwrap_or(script);
+    let (_, script) = strip_deadline(script);
     let reference = COLLECTOR_SCRIPT
         .strip_prefix('\u{feff}')
         .unwrap_or(COLLECTOR_SCRIPT);
@@ -151,6 +152,7 @@ fn is_collector(script: &str) -> bool {
 
 fn is_ping(script: &str) -> bool {
     let script = script.strip_prefix('\u{feff}').unwrap_or(script);
+    let (_, script) = strip_deadline(script);
     script.trim_end() == PING_SCRIPT.trim_end()
 }
 

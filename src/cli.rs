@@ -6,6 +6,18 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use iis_sweep::commands::{self, summary};
+
+/// `iis-sweep --version`: the version and the authentication schemes this build has.
+#[cfg(feature = "kerberos")]
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (auth: ntlm, kerberos, basic, certificate)"
+);
+#[cfg(not(feature = "kerberos"))]
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (auth: ntlm, basic, certificate; no kerberos: built without the `kerberos` feature)"
+);
 use iis_sweep::finding::Substatus;
 use iis_sweep::pipeline::{FailOn, Outcome};
 use iis_sweep::report::{Format, OutputOptions};
@@ -14,7 +26,7 @@ use iis_sweep::rules::settings::RuleSettings;
 /// Finds the configuration causes of IIS 401 Unauthorized responses and audits authentication
 /// hygiene, on one host or a fleet of thousands.
 #[derive(Parser, Debug)]
-#[command(name = "iis-sweep", version, about, long_about = None, max_term_width = 100)]
+#[command(name = "iis-sweep", version = VERSION, about, long_about = None, max_term_width = 100)]
 pub struct Cli {
     /// Print less: errors only.
     #[arg(short, long, global = true, conflicts_with = "verbose")]

@@ -81,6 +81,10 @@ fn run(command: Command, quiet: bool) -> anyhow::Result<Outcome> {
         ),
         Command::Sim(SimCommand::Generate(a)) => a.run()?,
         Command::Sim(SimCommand::Serve(a)) => {
+            if let Some(keytab) = &a.kerberos_keytab {
+                // Before any thread starts: GSSAPI reads the acceptor's keytab from here.
+                std::env::set_var("KRB5_KTNAME", keytab);
+            }
             runtime()?.block_on(iis_sweep_sim::server::run_cli(a))?;
             (Outcome::Clean, String::new())
         }

@@ -133,6 +133,8 @@ pub enum PasswordSource {
     File(PathBuf),
     Env(String),
     Prompt,
+    /// No password: Kerberos with the ticket the user already has (`kinit`; `KRB5CCNAME`).
+    TicketCache,
 }
 
 impl fmt::Display for PasswordSource {
@@ -141,6 +143,7 @@ impl fmt::Display for PasswordSource {
             PasswordSource::File(p) => write!(f, "file {}", p.display()),
             PasswordSource::Env(v) => write!(f, "environment variable {v}"),
             PasswordSource::Prompt => f.write_str("prompt"),
+            PasswordSource::TicketCache => f.write_str("the Kerberos ticket cache"),
         }
     }
 }
@@ -259,6 +262,16 @@ impl Prompter for NoPrompt {
 }
 
 /// Resolves every distinct reference once (so a prompt appears once per user, not per host).
+/// Credentials for Kerberos targets: the ticket cache (`kinit` done; `KRB5CCNAME` and
+/// `KRB5_CONFIG` honoured, as by every MIT krb5 tool), so no password is asked for.
+pub fn ticket_cache(r: &CredentialRef) -> Credentials {
+    Credentials {
+        username: r.username.clone().unwrap_or_default(),
+        password: SecretString::from(String::new()),
+        source: PasswordSource::TicketCache,
+    }
+}
+
 pub fn resolve_all<'a>(
     refs: impl IntoIterator<Item = &'a CredentialRef>,
     prompter: &mut dyn Prompter,

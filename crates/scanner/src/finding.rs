@@ -247,6 +247,9 @@ pub enum HostStatus {
     TlsError,
     /// The host rejected these credentials (and only that).
     AuthFailed,
+    /// Kerberos could not start: no ticket, no service principal for the host, the KDC out of
+    /// reach, clocks too far apart. The reason says which and what to do.
+    KerberosError,
     Timeout,
     Quota,
     CollectorError,
@@ -270,6 +273,7 @@ impl HostStatus {
             HostStatus::Unreachable => "unreachable",
             HostStatus::TlsError => "tls-error",
             HostStatus::AuthFailed => "auth-failed",
+            HostStatus::KerberosError => "kerberos-error",
             HostStatus::Timeout => "timeout",
             HostStatus::Quota => "quota",
             HostStatus::CollectorError => "collector-error",

@@ -194,12 +194,16 @@ pub struct Target {
 impl Target {
     /// `scheme://address:port/wsman`, IPv6 addresses in brackets.
     pub fn endpoint(&self) -> String {
-        let host = if self.address.contains(':') && !self.address.starts_with('[') {
+        format!("{}://{}:{}/wsman", self.scheme, self.url_host(), self.port)
+    }
+
+    /// The host as the endpoint URL (and winrm-rs) takes it: IPv6 addresses in brackets.
+    pub fn url_host(&self) -> String {
+        if self.address.contains(':') && !self.address.starts_with('[') {
             format!("[{}]", self.address)
         } else {
             self.address.clone()
-        };
-        format!("{}://{}:{}/wsman", self.scheme, host, self.port)
+        }
     }
 
     /// The part of the target that configures a WinRM client (see [`credential_groups`]).

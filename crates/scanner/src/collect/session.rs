@@ -120,6 +120,9 @@ fn classify_status(e: &WinrmError) -> CollectFailure {
             return CollectFailure::new(HostStatus::ProtocolError, empty_500_reason(&chain));
         }
     }
+    if let Some(f) = kerberos_failure(&lc, &chain) {
+        return f;
+    }
     match e {
         WinrmError::AuthFailed(m) if is_feature_missing(m) => CollectFailure::new(
             HostStatus::CollectorError,
@@ -185,6 +188,53 @@ fn classify_status(e: &WinrmError) -> CollectFailure {
         }
         _ => CollectFailure::new(HostStatus::CollectorError, chain),
     }
+}
+
+/// What went wrong before a Kerberos logon could even be tried, from GSSAPI's words. `None`
+/// when the text is not about Kerberos or is the host rejecting the ticket.
+fn kerberos_failure(lc: &str, chain: &str) -> Option<CollectFailure> {
+    if !lc.contains("kerberos") && !lc.contains("gss") && !lc.contains("krb5") {
+        return None;
+    }
+    let unknown = lc.contains("not found in kerberos database");
+    let reason = if unknown && lc.contains("server ") {
+        format!(
+            "no service principal HTTP/<host> in the realm: check `setspn -Q HTTP/<host>`; a \
+             pool account holding that SPN breaks WinRM's Kerberos — use the name the SPN is \
+             registered for, or NTLM over HTTPS ({chain})"
+        )
+    } else if lc.contains("cannot contact any kdc")
+        || lc.contains("cannot find kdc")
+        || lc.contains("unable to reach any kdc")
+    {
+        format!(
+            "cannot reach the KDC for the realm: check `kdc` in /etc/krb5.conf (or $KRB5_CONFIG) \
+             and that port 88 is open from here ({chain})"
+        )
+    } else if lc.contains("no kerberos credentials")
+        || lc.contains("no credentials cache")
+        || lc.contains("credentials cache file")
+        || lc.contains("no credentials were supplied")
+        || lc.contains("ticket expired")
+        || lc.contains("ccache")
+    {
+        format!(
+            "no valid Kerberos ticket: run `kinit user@REALM` first (the cache is $KRB5CCNAME) \
+             ({chain})"
+        )
+    } else if lc.contains("clock skew") {
+        format!(
+            "the clocks of this machine, the KDC or the host differ by more than 5 minutes: fix \
+             time synchronisation ({chain})"
+        )
+    } else if unknown || lc.contains("client not found") {
+        format!("the KDC does not know the user principal: check the user name and realm ({chain})")
+    } else if lc.contains("kerberos init") {
+        format!("Kerberos could not start: {chain}")
+    } else {
+        return None;
+    };
+    Some(CollectFailure::new(HostStatus::KerberosError, reason))
 }
 
 /// The first three-digit HTTP status named in an error text ("HTTP 500", "status 302").
@@ -337,7 +387,11 @@ async fn once(
     .await;
     let shell = match opened {
         Err(_) => return Err(timed_out()),
-        Ok(Err(e)) => return Err(classify(&e)),
+        Ok(Err(e)) => {
+            let mut f = classify(&e);
+            f.reason = f.reason.replace("<host>", host);
+            return Err(f);
+        }
         Ok(Ok(shell)) => shell,
     };
     logons.accepted();

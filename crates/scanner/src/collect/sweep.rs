@@ -450,9 +450,10 @@ async fn one_host(
     let deadline = started
         .checked_add(timeout)
         .unwrap_or_else(|| started + Duration::from_secs(86_400));
+    let url_host = target.url_host();
     let collected = session::collect(
         &client,
-        &target.address,
+        &url_host,
         opts.script,
         target.delivery,
         deadline,
@@ -461,6 +462,23 @@ async fn one_host(
         cancel,
     )
     .await;
+    // Kerberos asks the KDC for a ticket before connecting: a host that is simply down must
+    // read "unreachable", not as a Kerberos problem.
+    let collected = match collected {
+        Err(f) if f.status == HostStatus::KerberosError => {
+            match probe(&target.address, target.port).await {
+                Err(e) => Err(CollectFailure::new(
+                    HostStatus::Unreachable,
+                    format!(
+                        "no connection to {}:{}: {e} (and Kerberos: {})",
+                        target.address, target.port, f.reason
+                    ),
+                )),
+                Ok(()) => Err(f),
+            }
+        }
+        other => other,
+    };
     let output = collected.map(|c| c.stdout);
     if let (Ok(stdout), Some(dir)) = (&output, &opts.save_snapshots) {
         let file = dir.join(format!("{}.json", safe_file_name(&target.name)));
@@ -473,6 +491,24 @@ async fn one_host(
         name: target.name,
         collect_ms: Some(started.elapsed().as_millis() as u64),
         output,
+    }
+}
+
+/// Whether a TCP connection to the host can be made at all (3 s).
+async fn probe(address: &str, port: u16) -> std::io::Result<()> {
+    let addr = address.trim_start_matches('[').trim_end_matches(']');
+    match tokio::time::timeout(
+        Duration::from_secs(3),
+        tokio::net::TcpStream::connect((addr, port)),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "connect timed out",
+        )),
     }
 }
 

@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::collect::sweep::{sweep, HostCollection, Stop, SweepOptions};
 use crate::collect::PING_SCRIPT;
-use crate::credentials::{resolve_all, CredentialRef, Credentials, TerminalPrompter};
+use crate::credentials::{CredentialRef, Credentials};
 use crate::pipeline::Outcome;
 use crate::target::Target;
 
@@ -127,9 +127,7 @@ pub async fn run(opts: &ScanOptions) -> anyhow::Result<(Outcome, Vec<PingResult>
     if targets.is_empty() {
         anyhow::bail!("{}: no host to ping", opts.inventory.display());
     }
-    let mut prompter = TerminalPrompter;
-    let credentials = resolve_all(targets.iter().map(|t| &t.credential), &mut prompter)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let credentials = super::scan::resolve_credentials(&targets)?;
     run_with_credentials(targets, &credentials, opts).await
 }
 

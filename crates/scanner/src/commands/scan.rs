@@ -9,12 +9,12 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::collect::sweep::{sweep, HostCollection, Stop, SweepOptions};
-use crate::credentials::{resolve_all, CredentialRef, Credentials, TerminalPrompter};
+use crate::credentials::{resolve_all, ticket_cache, CredentialRef, Credentials, TerminalPrompter};
 use crate::inventory::{self, shard::in_shard};
 use crate::pipeline::{self, Evaluator, FailOn, Outcome};
 use crate::report::{OutputOptions, Report};
 use crate::rules::settings::RuleSettings;
-use crate::target::Target;
+use crate::target::{AuthMethod, Target};
 
 /// Options of `scan`.
 #[derive(Debug, Clone)]
@@ -55,10 +55,28 @@ pub async fn run_targets(
     opts: &ScanOptions,
     command: &str,
 ) -> anyhow::Result<(Outcome, Report)> {
-    let mut prompter = TerminalPrompter;
-    let credentials = resolve_all(targets.iter().map(|t| &t.credential), &mut prompter)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let credentials = resolve_credentials(&targets)?;
     run_with_credentials(targets, &credentials, opts, command).await
+}
+
+/// Every target's credentials: passwords from their sources (prompting on a terminal), the
+/// ticket cache for Kerberos targets.
+pub fn resolve_credentials(
+    targets: &[Target],
+) -> anyhow::Result<HashMap<CredentialRef, Credentials>> {
+    let mut prompter = TerminalPrompter;
+    let with_password = targets
+        .iter()
+        .filter(|t| t.auth != AuthMethod::Kerberos)
+        .map(|t| &t.credential);
+    let mut credentials =
+        resolve_all(with_password, &mut prompter).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for t in targets.iter().filter(|t| t.auth == AuthMethod::Kerberos) {
+        credentials
+            .entry(t.credential.clone())
+            .or_insert_with(|| ticket_cache(&t.credential));
+    }
+    Ok(credentials)
 }
 
 /// [`run_targets`] with credentials already resolved.

@@ -86,6 +86,19 @@ impl Settings {
                 .to_string(),
             None => name.to_string(),
         };
+        if address.contains(':') && address.contains('%') {
+            return Err(format!(
+                "address {address:?}: IPv6 addresses with a zone (%interface) are not supported \
+                 (the endpoint URL cannot carry one); use a global or unique-local address, or a \
+                 host name"
+            ));
+        }
+        if address.contains(':') && address.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(format!(
+                "address {address:?} is neither a host name nor an IPv6 address (set the port \
+                 separately: port = 5986)"
+            ));
+        }
         // winrm-rs takes a bare host name or address and refuses anything else per call;
         // say so now, with the line.
         if address.is_empty()
@@ -106,7 +119,13 @@ impl Settings {
         if port == 0 {
             return Err("port 0 is not a valid port".into());
         }
-        let auth = self.auth.unwrap_or_default();
+        // As Ansible: a user@REALM with no transport set logs on with Kerberos.
+        let auth = self.auth.unwrap_or(
+            match self.username.as_deref().is_some_and(|u| u.contains('@')) {
+                true => AuthMethod::Kerberos,
+                false => AuthMethod::default(),
+            },
+        );
 
         let mut tls = TlsSettings {
             verify: self.verify.unwrap_or(true),

@@ -43,6 +43,10 @@ pub struct SimServeArgs {
     /// HTTP and unsealed NTLM then get an empty HTTP 500.
     #[arg(long)]
     pub require_encryption: bool,
+    /// Accept Kerberos too, with the service keys (`HTTP/<host address>`) of this keytab. The
+    /// process's `KRB5_KTNAME` is set to it before the simulator starts.
+    #[arg(long, value_name = "FILE")]
+    pub kerberos_keytab: Option<PathBuf>,
 }
 
 /// Files written for a running simulator.
@@ -77,6 +81,7 @@ impl SimServeArgs {
             ..Limits::default()
         };
         config.allow_unencrypted = !self.require_encryption;
+        config.kerberos = self.kerberos_keytab.is_some();
         Ok(config)
     }
 

@@ -63,6 +63,11 @@ enum AuthState {
         user: String,
         session: Box<Session>,
     },
+    #[cfg(feature = "kerberos")]
+    Kerberos {
+        user: String,
+        ctx: Box<cross_krb5::ServerCtx>,
+    },
 }
 
 /// Everything one connection's requests share.
@@ -289,6 +294,37 @@ async fn route(conn: &Conn, req: Request<Incoming>) -> Resp {
             let Ok(token) = B64.decode(value.trim()) else {
                 return reject(conn);
             };
+            #[cfg(feature = "kerberos")]
+            if conn.shared.kerberos && super::kerberos::is_kerberos_token(&token) {
+                match kerberos_logon(conn, &token) {
+                    Ok((user, ap_rep)) => {
+                        let header = format!("Negotiate {}", B64.encode(&ap_rep));
+                        if body.is_empty() {
+                            let mut r = base(StatusCode::OK, Vec::new());
+                            r.headers_mut().insert(
+                                WWW_AUTHENTICATE,
+                                HeaderValue::from_str(&header).expect("base64 is a valid header"),
+                            );
+                            return r;
+                        }
+                        // The AP-REQ authenticates the plain body it comes with (HTTPS).
+                        if !plaintext_ok {
+                            return base(StatusCode::INTERNAL_SERVER_ERROR, Vec::new());
+                        }
+                        let (status, reply, _) = soap_exchange(conn, &user, &body).await;
+                        let mut r = soap_resp(status, reply);
+                        r.headers_mut().insert(
+                            WWW_AUTHENTICATE,
+                            HeaderValue::from_str(&header).expect("base64 is a valid header"),
+                        );
+                        return r;
+                    }
+                    Err(e) => {
+                        tracing::debug!(host = %conn.host.name, error = %e, "Kerberos logon refused");
+                        return reject(conn);
+                    }
+                }
+            }
             let kind = ntlm::message_type(&token);
             tracing::debug!(host = %conn.host.name, peer = %conn.peer, kind = ?kind, body = body.len(), "NTLM token");
             match kind {
@@ -356,6 +392,10 @@ async fn route(conn: &Conn, req: Request<Incoming>) -> Resp {
             match &*guard {
                 AuthState::Ntlm { user, .. } if sealed_body => Authed::Sealed(user.clone()),
                 AuthState::Ntlm { user, .. } => Authed::Plain(user.clone()),
+                #[cfg(feature = "kerberos")]
+                AuthState::Kerberos { user, .. } if sealed_body => Authed::Sealed(user.clone()),
+                #[cfg(feature = "kerberos")]
+                AuthState::Kerberos { user, .. } => Authed::Plain(user.clone()),
                 _ if sealed_body => {
                     // A sealed request on a connection that has no session (Windows: 400).
                     tracing::debug!(host = %conn.host.name, peer = %conn.peer, "sealed request without an NTLM session");
@@ -375,6 +415,26 @@ async fn route(conn: &Conn, req: Request<Incoming>) -> Resp {
             (user, body.to_vec(), false)
         }
         Authed::Sealed(user) => {
+            #[cfg(feature = "kerberos")]
+            {
+                let unsealed = {
+                    let mut guard = conn.auth.lock().unwrap_or_else(|e| e.into_inner());
+                    match &mut *guard {
+                        AuthState::Kerberos { ctx, .. } => {
+                            Some(super::kerberos::unseal_request(ctx, &body))
+                        }
+                        _ => None,
+                    }
+                };
+                match unsealed {
+                    Some(Ok(plain)) => return kerberos_sealed_exchange(conn, &user, plain).await,
+                    Some(Err(e)) => {
+                        tracing::debug!(host = %conn.host.name, error = %e, "Kerberos-sealed request refused");
+                        return base(StatusCode::BAD_REQUEST, Vec::new());
+                    }
+                    None => {}
+                }
+            }
             let mut guard = conn.auth.lock().unwrap_or_else(|e| e.into_inner());
             let AuthState::Ntlm { session, .. } = &mut *guard else {
                 return base(StatusCode::BAD_REQUEST, Vec::new());
@@ -435,6 +495,60 @@ async fn route(conn: &Conn, req: Request<Incoming>) -> Resp {
         return base(StatusCode::BAD_REQUEST, Vec::new());
     }
     soap_resp(status, reply)
+}
+
+/// A Kerberos logon from `token`: the user (who must be the simulator's account, in any realm)
+/// and the AP-REP. The context is kept on the connection for sealing.
+#[cfg(feature = "kerberos")]
+fn kerberos_logon(conn: &Conn, token: &[u8]) -> Result<(String, Vec<u8>), String> {
+    if conn.host.faults.auth_401() {
+        return Err("auth-401 fault".into());
+    }
+    let spn = super::kerberos::service_principal(&conn.host.address.to_string());
+    let accepted = super::kerberos::accept(&spn, token)?;
+    let user = accepted
+        .client
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    if !user.eq_ignore_ascii_case(&conn.shared.username) {
+        return Err(format!("{} is not an administrator here", accepted.client));
+    }
+    HostCounters::add(&conn.host.counters.kerberos_logons, 1);
+    let ap_rep = accepted.ap_rep.clone();
+    *conn.auth.lock().unwrap_or_else(|e| e.into_inner()) = AuthState::Kerberos {
+        user: user.clone(),
+        ctx: Box::new(accepted.ctx),
+    };
+    Ok((user, ap_rep))
+}
+
+/// Runs an unsealed Kerberos request and seals the answer with the connection's context.
+#[cfg(feature = "kerberos")]
+async fn kerberos_sealed_exchange(conn: &Conn, user: &str, plain: Vec<u8>) -> Resp {
+    if plain.is_empty() {
+        return base(StatusCode::OK, Vec::new());
+    }
+    let (status, reply, is_receive) = soap_exchange(conn, user, &plain).await;
+    if is_receive && conn.host.faults.reset() {
+        conn.reset.store(true, Ordering::SeqCst);
+    }
+    let mut guard = conn.auth.lock().unwrap_or_else(|e| e.into_inner());
+    let AuthState::Kerberos { ctx, .. } = &mut *guard else {
+        return base(StatusCode::BAD_REQUEST, Vec::new());
+    };
+    match super::kerberos::seal_response(ctx, reply.as_bytes()) {
+        Ok(body) => {
+            let mut r = base(status, body);
+            r.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static(sealing::CONTENT_TYPE),
+            );
+            r
+        }
+        Err(_) => base(StatusCode::INTERNAL_SERVER_ERROR, Vec::new()),
+    }
 }
 
 /// Parses and runs one SOAP request: (status, response envelope, whether it was a Receive).

@@ -33,6 +33,8 @@ pub mod commands;
 pub mod faults;
 pub mod http;
 pub mod inventory;
+#[cfg(feature = "kerberos")]
+pub mod kerberos;
 pub mod ntlm;
 pub mod sealing;
 pub mod shell;
@@ -166,6 +168,11 @@ pub struct ServerConfig {
     /// Windows defaults to `false`; the simulator to `true`. When `false`, an unencrypted body
     /// over HTTP gets an empty HTTP 500, as on Windows.
     pub allow_unencrypted: bool,
+    /// Accept Kerberos under `Negotiate`, with the service keys of the keytab named by
+    /// `KRB5_KTNAME` (`HTTP/<host address>` for every host). Needs the `kerberos` feature.
+    pub kerberos: bool,
+    /// This host also answers on the IPv6 loopback `[::1]`, same port (IPv6 tests).
+    pub ipv6_host: Option<String>,
 }
 
 impl ServerConfig {
@@ -185,6 +192,8 @@ impl ServerConfig {
             faults: Vec::new(),
             limits: Limits::default(),
             allow_unencrypted: true,
+            kerberos: false,
+            ipv6_host: None,
         }
     }
 }
@@ -197,6 +206,7 @@ pub(crate) struct Settings {
     pub(crate) tls: bool,
     pub(crate) allow_unencrypted: bool,
     pub(crate) limits: Limits,
+    pub(crate) kerberos: bool,
 }
 
 /// A running simulator. Dropping it stops the listeners too; [`ServerHandle::shutdown`]
@@ -370,6 +380,9 @@ async fn bind_all(addrs: &[Ipv4Addr], port: u16) -> anyhow::Result<(u16, Vec<Tcp
 
 /// Starts the simulator for the fleet in `config.fleet_dir`.
 pub async fn serve(config: ServerConfig) -> anyhow::Result<ServerHandle> {
+    if config.kerberos && !cfg!(feature = "kerberos") {
+        bail!("this build of the simulator has no Kerberos (build with the `kerberos` feature)");
+    }
     let fleet = Fleet::load(&config.fleet_dir)?;
     let mut seen_addr = HashSet::new();
     let mut seen_name = HashSet::new();
@@ -432,6 +445,7 @@ pub async fn serve(config: ServerConfig) -> anyhow::Result<ServerHandle> {
         auth: config.auth,
         tls: config.tls.is_some(),
         allow_unencrypted: config.allow_unencrypted,
+        kerberos: config.kerberos,
         limits: config.limits.clone(),
     });
     let (shutdown, rx) = watch::channel(false);
@@ -446,6 +460,23 @@ pub async fn serve(config: ServerConfig) -> anyhow::Result<ServerHandle> {
         });
         tasks.push(tokio::spawn(accept_loop(
             listener,
+            host.clone(),
+            settings.clone(),
+            acceptor,
+            rx.clone(),
+        )));
+    }
+    if let Some(name) = &config.ipv6_host {
+        let host = hosts
+            .iter()
+            .find(|h| &h.name == name)
+            .with_context(|| format!("ipv6_host {name}: no such host in the fleet"))?;
+        let v6 = TcpListener::bind((std::net::Ipv6Addr::LOCALHOST, port))
+            .await
+            .with_context(|| format!("listening on [::1]:{port}"))?;
+        let acceptor = acceptors.as_ref().map(|(good, _)| good.clone());
+        tasks.push(tokio::spawn(accept_loop(
+            v6,
             host.clone(),
             settings.clone(),
             acceptor,

@@ -37,6 +37,8 @@ pub struct HostCounters {
     pub connections: AtomicU64,
     /// Completed NTLM handshakes.
     pub ntlm_handshakes: AtomicU64,
+    /// Kerberos logons accepted (AP-REQs).
+    pub kerberos_logons: AtomicU64,
     /// Rejected credentials (HTTP 401 after credentials were presented).
     pub auth_failures: AtomicU64,
     /// Shells created.
@@ -80,6 +82,8 @@ pub struct HostStats {
     pub connections: u64,
     /// NTLM handshakes completed.
     pub ntlm_handshakes: u64,
+    /// Kerberos logons accepted.
+    pub kerberos_logons: u64,
     /// Credentials rejected.
     pub auth_failures: u64,
     /// Shells created.
@@ -233,6 +237,7 @@ impl Host {
             bytes_out: g(&c.bytes_out),
             connections: g(&c.connections),
             ntlm_handshakes: g(&c.ntlm_handshakes),
+            kerberos_logons: g(&c.kerberos_logons),
             auth_failures: g(&c.auth_failures),
             shells_created: g(&c.shells_created),
             shells_deleted: g(&c.shells_deleted),

@@ -141,7 +141,8 @@ impl Kdc {
             "kdb5_util create: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        kdc.admin(&format!("addprinc -pw {USER_PASSWORD} {USER}@{REALM}"));
+        // As in Active Directory: pre-authentication required, so a wrong password is a failed logon.
+        kdc.admin(&format!("addprinc +requires_preauth -pw {USER_PASSWORD} {USER}@{REALM}"));
         for a in service_addresses {
             kdc.admin(&format!("addprinc -randkey HTTP/{a}@{REALM}"));
             kdc.admin(&format!(
@@ -431,6 +432,83 @@ async fn kerberos_sweep_against_a_real_kdc() {
     assert_eq!(st, "kerberos-error", "{reason}");
     assert!(reason.contains("kinit"), "{reason}");
     assert_eq!(output.status.code(), Some(3));
+
+    // 5. user@REALM plus a password, no ticket: the sweep gets one itself (once), hosts ok.
+    let sweep_with_password = |user: &str, password: &str, out: &Path| {
+        let inv = dir.path().join(format!(
+            "pw-{}.toml",
+            out.file_name().unwrap().to_string_lossy()
+        ));
+        let text = std::fs::read_to_string(dir.path().join("inventory.toml"))
+            .unwrap()
+            .replace(
+                &format!("username = \"{USER}@{REALM}\""),
+                &format!("username = \"{user}\""),
+            );
+        std::fs::write(&inv, text).unwrap();
+        let output = Command::new(assert_cmd::cargo::cargo_bin("iis-sweep"))
+            .args(["scan", "--host-timeout", "30", "--limit", "krb0*", "-i"])
+            .arg(&inv)
+            .arg("--out")
+            .arg(out)
+            .env("KRB5_CONFIG", kdc.krb5_conf())
+            .env(
+                "KRB5CCNAME",
+                format!("FILE:{}", kdc.path("ccache-none").display()),
+            )
+            .env("IIS_SWEEP_PASSWORD", password)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        assert!(!stderr.contains(password), "the password is in the log");
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap())
+                .unwrap();
+        (output.status.code(), report, stderr)
+    };
+    let failures = || {
+        std::fs::read_to_string(kdc.path("kdc.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("AS_REQ") && l.contains("PREAUTH_FAILED"))
+            .count()
+    };
+    let (_, report5, stderr5) = sweep_with_password(
+        &format!("{USER}@{REALM}"),
+        USER_PASSWORD,
+        &dir.path().join("out5"),
+    );
+    for (name, _) in &with_spn {
+        assert_eq!(status(&report5, name).0, "ok", "{name}: {stderr5}");
+    }
+    // 6. A wrong password: one failed logon at the KDC for the whole sweep, every host says why.
+    let before = failures();
+    let (code, report6, _) = sweep_with_password(
+        &format!("{USER}@{REALM}"),
+        "wrong-password",
+        &dir.path().join("out6"),
+    );
+    for (name, _) in &with_spn {
+        let (st, reason) = status(&report6, name);
+        assert_eq!(st, "kerberos-error", "{reason}");
+        assert!(reason.contains("refused the password"), "{reason}");
+    }
+    assert_eq!(
+        failures() - before,
+        1,
+        "one failed pre-authentication, not one per host"
+    );
+    assert_eq!(code, Some(3));
+    // 7. An unknown user principal.
+    let (_, report7, _) = sweep_with_password(
+        &format!("nobody@{REALM}"),
+        "whatever",
+        &dir.path().join("out7"),
+    );
+    let (st, reason) = status(&report7, "krb01");
+    assert_eq!(st, "kerberos-error", "{reason}");
+    assert!(reason.contains("does not know the user"), "{reason}");
 
     // 4. A Kerberos host whose port is closed is unreachable.
     let closed = TcpListener::bind("127.0.0.1:0")

@@ -272,6 +272,72 @@ pub fn ticket_cache(r: &CredentialRef) -> Credentials {
     }
 }
 
+/// Gets a Kerberos ticket for `user` (`user@REALM`) with `password` into a new private cache
+/// file in `dir`, with MIT krb5's `kinit` (the realm and its KDC from `/etc/krb5.conf` or
+/// `KRB5_CONFIG`). One attempt per credential, whatever the number of hosts: a wrong password
+/// counts once towards the account's lockout. Returns the cache file; the error says what the
+/// KDC answered, never the password.
+pub fn kinit(user: &str, password: &SecretString, dir: &Path) -> Result<PathBuf, String> {
+    use std::io::Write;
+    let cache = dir.join(format!("krb5cc-{}", sanitize(user)));
+    let mut child = std::process::Command::new("kinit")
+        .arg(user)
+        .env("KRB5CCNAME", format!("FILE:{}", cache.display()))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            format!(
+                "cannot run kinit to get a Kerberos ticket for {user} ({e}): install MIT krb5's \
+                 client (krb5-user), or run kinit yourself and leave the password out"
+            )
+        })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let mut line = password.expose_secret().as_bytes().to_vec();
+        line.push(b'\n');
+        let _ = stdin.write_all(&line);
+        secrecy::zeroize::Zeroize::zeroize(&mut line);
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("kinit for {user}: {e}"))?;
+    if out.status.success() {
+        return Ok(cache);
+    }
+    let said = String::from_utf8_lossy(&out.stderr).replace(password.expose_secret(), "***");
+    let said = said.trim().trim_start_matches("kinit: ").to_string();
+    let lc = said.to_lowercase();
+    Err(
+        if lc.contains("password incorrect") || lc.contains("preauthentication failed") {
+            format!(
+                "the KDC refused the password of {user} (tried once for the whole sweep, so the \
+             account's lockout counter moved by one): {said}"
+            )
+        } else if lc.contains("not found in kerberos database") {
+            format!("the KDC does not know the user {user}: check the name and the realm: {said}")
+        } else if lc.contains("cannot contact any kdc") || lc.contains("cannot find kdc") {
+            format!(
+                "cannot reach the KDC for {user}'s realm: check `kdc` in /etc/krb5.conf (or \
+             $KRB5_CONFIG) and that port 88 is open from here: {said}"
+            )
+        } else if lc.contains("clock skew") {
+            format!(
+                "this machine's clock and the KDC's differ by more than 5 minutes: fix time \
+             synchronisation: {said}"
+            )
+        } else {
+            format!("kinit for {user} failed: {said}")
+        },
+    )
+}
+
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
 pub fn resolve_all<'a>(
     refs: impl IntoIterator<Item = &'a CredentialRef>,
     prompter: &mut dyn Prompter,

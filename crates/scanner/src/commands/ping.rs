@@ -127,7 +127,8 @@ pub async fn run(opts: &ScanOptions) -> anyhow::Result<(Outcome, Vec<PingResult>
     if targets.is_empty() {
         anyhow::bail!("{}: no host to ping", opts.inventory.display());
     }
-    let credentials = super::scan::resolve_credentials(&targets)?;
+    let mut tickets = super::scan::KerberosTickets::default();
+    let credentials = super::scan::resolve_credentials(&targets, &mut tickets)?;
     run_with_credentials(targets, &credentials, opts).await
 }
 

@@ -10,6 +10,7 @@ use tokio::task::JoinSet;
 
 use crate::collect::sweep::{sweep, HostCollection, Stop, SweepOptions};
 use crate::credentials::{resolve_all, ticket_cache, CredentialRef, Credentials, TerminalPrompter};
+use crate::finding::HostStatus;
 use crate::inventory::{self, shard::in_shard};
 use crate::pipeline::{self, Evaluator, FailOn, Outcome};
 use crate::report::{OutputOptions, Report};
@@ -55,14 +56,27 @@ pub async fn run_targets(
     opts: &ScanOptions,
     command: &str,
 ) -> anyhow::Result<(Outcome, Report)> {
-    let credentials = resolve_credentials(&targets)?;
-    run_with_credentials(targets, &credentials, opts, command).await
+    let mut tickets = KerberosTickets::default();
+    let credentials = resolve_credentials(&targets, &mut tickets)?;
+    let (targets, refused): (Vec<Target>, Vec<Target>) = targets
+        .into_iter()
+        .partition(|t| !tickets.problems.contains_key(&t.credential));
+    let refused = refused
+        .into_iter()
+        .map(|t| {
+            let why = tickets.problems[&t.credential].clone();
+            (t, HostStatus::KerberosError, why)
+        })
+        .collect();
+    run_inner(targets, refused, &credentials, opts, command).await
 }
 
-/// Every target's credentials: passwords from their sources (prompting on a terminal), the
-/// ticket cache for Kerberos targets.
+/// Every target's credentials: passwords from their sources (prompting on a terminal); for
+/// Kerberos targets, the ticket cache — or, when a password is given (file or variable), a
+/// ticket got with it once for the whole sweep (see [`KerberosTickets`]).
 pub fn resolve_credentials(
     targets: &[Target],
+    tickets: &mut KerberosTickets,
 ) -> anyhow::Result<HashMap<CredentialRef, Credentials>> {
     let mut prompter = TerminalPrompter;
     let with_password = targets
@@ -72,16 +86,104 @@ pub fn resolve_credentials(
     let mut credentials =
         resolve_all(with_password, &mut prompter).map_err(|e| anyhow::anyhow!("{e}"))?;
     for t in targets.iter().filter(|t| t.auth == AuthMethod::Kerberos) {
-        credentials
-            .entry(t.credential.clone())
-            .or_insert_with(|| ticket_cache(&t.credential));
+        if credentials.contains_key(&t.credential) {
+            continue;
+        }
+        let c = tickets.credentials(&t.credential)?;
+        credentials.insert(t.credential.clone(), c);
     }
     Ok(credentials)
+}
+
+/// Kerberos tickets got from passwords for this run, in a private folder removed at the end.
+/// The process's default cache (`KRB5CCNAME`) points at the first one: one Kerberos account
+/// with a password per run (others: `kinit` them yourself).
+#[derive(Debug, Default)]
+pub struct KerberosTickets {
+    dir: Option<PathBuf>,
+    user: Option<String>,
+    /// Credentials whose ticket could not be got, and why (their hosts are not contacted).
+    pub problems: HashMap<CredentialRef, String>,
+}
+
+impl KerberosTickets {
+    fn credentials(&mut self, r: &CredentialRef) -> anyhow::Result<Credentials> {
+        let user = r.username.clone().unwrap_or_default();
+        let has_password = r.password_file.is_some()
+            || std::env::var_os(r.env_name()).is_some_and(|v| !v.is_empty());
+        if !has_password {
+            return Ok(ticket_cache(r));
+        }
+        let c = r
+            .resolve(&mut crate::credentials::NoPrompt)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        match &self.user {
+            Some(u) if !u.eq_ignore_ascii_case(&user) => {
+                self.problems.insert(
+                    r.clone(),
+                    format!(
+                        "a Kerberos ticket was already got for {u} in this run; only one account \
+                         per run can log on with a password: run `kinit {user}` yourself"
+                    ),
+                );
+                return Ok(ticket_cache(r));
+            }
+            Some(_) => return Ok(ticket_cache(r)),
+            None => {}
+        }
+        let dir = self.private_dir()?;
+        match crate::credentials::kinit(&user, &c.password, &dir) {
+            Ok(cache) => {
+                // Set before any WinRM client exists; winrm-rs reads the default cache.
+                std::env::set_var("KRB5CCNAME", format!("FILE:{}", cache.display()));
+                self.user = Some(user);
+            }
+            Err(problem) => {
+                tracing::error!("{problem}");
+                self.problems.insert(r.clone(), problem);
+            }
+        }
+        Ok(ticket_cache(r))
+    }
+
+    fn private_dir(&mut self) -> anyhow::Result<PathBuf> {
+        if let Some(d) = &self.dir {
+            return Ok(d.clone());
+        }
+        let d = std::env::temp_dir().join(format!("iis-sweep-krb5-{}", std::process::id()));
+        std::fs::create_dir_all(&d)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700))?;
+        }
+        self.dir = Some(d.clone());
+        Ok(d)
+    }
+}
+
+impl Drop for KerberosTickets {
+    fn drop(&mut self) {
+        if let Some(d) = &self.dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
 }
 
 /// [`run_targets`] with credentials already resolved.
 pub async fn run_with_credentials(
     targets: Vec<Target>,
+    credentials: &HashMap<CredentialRef, Credentials>,
+    opts: &ScanOptions,
+    command: &str,
+) -> anyhow::Result<(Outcome, Report)> {
+    run_inner(targets, Vec::new(), credentials, opts, command).await
+}
+
+/// The sweep of `targets`; `refused` hosts are in the report with their status, uncontacted.
+async fn run_inner(
+    targets: Vec<Target>,
+    refused: Vec<(Target, HostStatus, String)>,
     credentials: &HashMap<CredentialRef, Credentials>,
     opts: &ScanOptions,
     command: &str,
@@ -97,6 +199,12 @@ pub async fn run_with_credentials(
         today,
     );
     builder.run_mut().shard = opts.shard.map(|(k, n)| format!("{k}/{n}"));
+    for (t, status, why) in refused {
+        builder.add_host(
+            pipeline::failed_host(&t.name, &t.endpoint(), status, &why),
+            Vec::new(),
+        );
+    }
     let (tx, rx) = watch::channel(Stop::No);
     let signals = tokio::spawn(stop_on_signals(tx));
     let sweep_opts = SweepOptions {

@@ -163,6 +163,7 @@ impl PingArgs {
             baseline: None,
             progress: false,
             max_auth_failures: self.max_auth_failures as usize,
+            max_output_mib: 1,
         };
         let (outcome, results) = commands::ping::run(&opts).await?;
         let text = if self.json {
@@ -205,6 +206,10 @@ pub struct ScanArgs {
     /// one lockout counter for the whole fleet); the remaining hosts are `skipped`.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub max_auth_failures: u32,
+    /// Largest collector output accepted from one host, MiB (a host past it is a
+    /// `collector-error` that says so; nothing is kept of it).
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_output_mib: u32,
     /// Print the hosts that would be swept (address, port, scheme, auth, credential source)
     /// and exit without connecting to any.
     #[arg(long)]
@@ -427,6 +432,7 @@ impl ScanArgs {
             save_snapshots: self.save_snapshots,
             progress: !self.no_progress && !quiet,
             max_auth_failures: self.max_auth_failures as usize,
+            max_output_mib: self.max_output_mib as usize,
         })
     }
 }

@@ -656,3 +656,15 @@ fn the_collector_keeps_one_deadline_and_runs_phases_in_order_of_value() {
     assert!(COLLECTOR_SCRIPT.contains("Test-TimeLeft 'the rest of the web.config search'"));
     assert!(COLLECTOR_SCRIPT.contains("($Deadline - [DateTime]::UtcNow).TotalSeconds / 2"));
 }
+
+#[test]
+fn the_collector_reads_every_framework_config_folder() {
+    for folder in [
+        r"Framework64\v4.0.30319",
+        r"Framework\v4.0.30319",
+        r"Framework64\v2.0.50727",
+        r"Framework\v2.0.50727",
+    ] {
+        assert!(COLLECTOR_SCRIPT.contains(folder), "{folder} is not read");
+    }
+}

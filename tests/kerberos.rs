@@ -142,7 +142,9 @@ impl Kdc {
             String::from_utf8_lossy(&out.stderr)
         );
         // As in Active Directory: pre-authentication required, so a wrong password is a failed logon.
-        kdc.admin(&format!("addprinc +requires_preauth -pw {USER_PASSWORD} {USER}@{REALM}"));
+        kdc.admin(&format!(
+            "addprinc +requires_preauth -pw {USER_PASSWORD} {USER}@{REALM}"
+        ));
         for a in service_addresses {
             kdc.admin(&format!("addprinc -randkey HTTP/{a}@{REALM}"));
             kdc.admin(&format!(

@@ -144,6 +144,12 @@ async fn fault_matrix_statuses_requests_logons_and_shells() {
             "collector-error",
             "constrained language",
         ),
+        (
+            "oversized",
+            &["oversized-stdout=3000000"],
+            "collector-error",
+            "more than",
+        ),
     ];
     let hosts: Vec<(&str, &[&str])> = matrix.iter().map(|(n, f, _, _)| (*n, *f)).collect();
     write_fleet(&fleet, 71, &hosts);
@@ -155,7 +161,14 @@ async fn fault_matrix_statuses_requests_logons_and_shells() {
         &inv,
         &out,
         PASSWORD,
-        &["--host-timeout", "8", "--concurrency", "14"],
+        &[
+            "--host-timeout",
+            "8",
+            "--concurrency",
+            "17",
+            "--max-output-mib",
+            "1",
+        ],
     ))
     .await;
     let stderr = String::from_utf8_lossy(&output.stderr);

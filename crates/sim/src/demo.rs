@@ -198,6 +198,7 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<(Outcome, Report, Option<
         baseline: None,
         progress: true,
         max_auth_failures: 2,
+        max_output_mib: 64,
     };
     let result = run_with_credentials(targets, &credentials, &scan, "demo").await;
     handle.shutdown().await;

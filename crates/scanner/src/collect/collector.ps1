@@ -299,6 +299,15 @@ function Read-Config {
     if (-not [IO.Directory]::Exists($fw)) { $fw = [IO.Path]::Combine($env:windir, 'Microsoft.NET\Framework\v4.0.30319\Config') }
     [void](Add-File ($fw + '\web.config') 'root-web-config')
     [void](Add-File ($fw + '\machine.config') 'machine-config')
+    # The other framework folders (32-bit pools, .NET 2.0 pools) are read too, as 'other': a
+    # pool's bitness and runtime version decide which one applies to it.
+    foreach ($other in @('Framework\v4.0.30319', 'Framework64\v2.0.50727', 'Framework\v2.0.50727')) {
+        $dir = [IO.Path]::Combine($env:windir, 'Microsoft.NET\' + $other + '\Config')
+        if ($dir -eq $fw -or -not [IO.Directory]::Exists($dir)) { continue }
+        foreach ($name in @('web.config', 'machine.config')) {
+            if ([IO.File]::Exists($dir + '\' + $name)) { [void](Add-File ($dir + '\' + $name) 'other') }
+        }
+    }
     if ($null -eq $ah.text) { return $cfg }
 
     $doc = Read-Xml $ah.text

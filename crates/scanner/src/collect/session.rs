@@ -10,7 +10,8 @@ use super::delivery::{self, CommandLine};
 use crate::finding::HostStatus;
 use crate::target::Delivery;
 
-/// Largest collector output accepted (a big host's snapshot is a few MiB).
+/// Largest collector output accepted by default (a big host's snapshot is a few MiB);
+/// `scan --max-output-mib` changes it.
 pub const MAX_STDOUT_BYTES: usize = 64 << 20;
 /// Stderr kept for the report.
 const MAX_STDERR_CHARS: usize = 2000;
@@ -304,6 +305,7 @@ pub async fn collect(
     how: Delivery,
     deadline: Instant,
     retries: u32,
+    max_output: usize,
     logons: &dyn Logons,
     mut cancel: watch::Receiver<bool>,
 ) -> Result<Collected, CollectFailure> {
@@ -311,7 +313,18 @@ pub async fn collect(
     let mut auth_races = 0u32;
     loop {
         attempt += 1;
-        let failure = match once(client, host, script, how, deadline, logons, &mut cancel).await {
+        let failure = match once(
+            client,
+            host,
+            script,
+            how,
+            deadline,
+            max_output,
+            logons,
+            &mut cancel,
+        )
+        .await
+        {
             Ok(stdout) => {
                 return Ok(Collected {
                     stdout,
@@ -367,6 +380,7 @@ async fn once(
     script: &str,
     how: Delivery,
     deadline: Instant,
+    max_output: usize,
     logons: &dyn Logons,
     cancel: &mut watch::Receiver<bool>,
 ) -> Result<Vec<u8>, CollectFailure> {
@@ -404,7 +418,7 @@ async fn once(
     let script_secs = remaining.saturating_sub(SCRIPT_MARGIN).as_secs().max(5);
     let script = delivery::with_deadline(script, script_secs);
     let result = tokio::select! {
-        r = tokio::time::timeout(remaining, run_collector(&shell, &script, how)) => {
+        r = tokio::time::timeout(remaining, run_collector(&shell, &script, how, max_output)) => {
             r.unwrap_or_else(|_| Err(timed_out()))
         }
         _ = wait_cancel(cancel) => Err(interrupted()),
@@ -442,6 +456,7 @@ async fn run_collector(
     shell: &Shell<'_>,
     script: &str,
     how: Delivery,
+    max_output: usize,
 ) -> Result<Vec<u8>, CollectFailure> {
     match how {
         Delivery::Stdin => {
@@ -449,14 +464,14 @@ async fn run_collector(
             let id = start(shell, &cmd).await?;
             let sent = send_all(shell, &id, script.as_bytes()).await;
             let done = match sent {
-                Ok(()) => finish(shell, &id).await,
+                Ok(()) => finish(shell, &id, max_output).await,
                 // The bootstrap may already have exited (stdin not redirected).
-                Err(e) => finish(shell, &id).await.and(Err(e)),
+                Err(e) => finish(shell, &id, max_output).await.and(Err(e)),
             };
             match done {
                 Err(f) if f.exit_code == Some(delivery::STDIN_UNAVAILABLE_EXIT) => {
                     tracing::info!("stdin is not redirected on this host: delivering staged");
-                    Box::pin(run_collector(shell, script, Delivery::Staged)).await
+                    Box::pin(run_collector(shell, script, Delivery::Staged, max_output)).await
                 }
                 other => other,
             }
@@ -466,10 +481,10 @@ async fn run_collector(
             for chunk in delivery::stage_payload(script) {
                 let cmd = delivery::stage_append_command(&token, &chunk);
                 let id = start(shell, &cmd).await?;
-                finish(shell, &id).await?;
+                finish(shell, &id, max_output).await?;
             }
             let id = start(shell, &delivery::stage_run_command(&token)).await?;
-            finish(shell, &id).await
+            finish(shell, &id, max_output).await
         }
     }
 }
@@ -516,7 +531,7 @@ fn is_timed_out(f: &winrm_rs::SoapError) -> bool {
 /// Polls until the command is done; stdout bounded by [`MAX_STDOUT_BYTES`]. An unfinished,
 /// empty answer that comes back at once (again and again) is not a WS-Management Receive
 /// response: the host is given up instead of being polled in a tight loop.
-async fn finish(shell: &Shell<'_>, id: &str) -> Result<Vec<u8>, CollectFailure> {
+async fn finish(shell: &Shell<'_>, id: &str, max_output: usize) -> Result<Vec<u8>, CollectFailure> {
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
     let mut quick_empty = 0u32;
@@ -539,11 +554,14 @@ async fn finish(shell: &Shell<'_>, id: &str) -> Result<Vec<u8>, CollectFailure> 
         } else {
             quick_empty = 0;
         }
-        if stdout.len() + out.stdout.len() > MAX_STDOUT_BYTES {
+        if stdout.len() + out.stdout.len() > max_output {
             let _ = shell.signal_ctrl_c(id).await;
             return Err(CollectFailure::new(
                 HostStatus::CollectorError,
-                format!("the collector printed more than {MAX_STDOUT_BYTES} bytes; stopped"),
+                format!(
+                    "the collector printed more than {max_output} bytes; stopped (raise \
+                     --max-output-mib for a host this large)"
+                ),
             ));
         }
         stdout.extend_from_slice(&out.stdout);

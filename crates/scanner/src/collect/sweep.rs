@@ -41,6 +41,8 @@ pub struct SweepOptions {
     pub max_auth_failures: usize,
     /// What runs on each host: [`super::COLLECTOR_SCRIPT`], or `ping`'s script.
     pub script: &'static str,
+    /// Largest output accepted from one host, bytes.
+    pub max_output: usize,
 }
 
 /// How hard the sweep is being stopped.
@@ -217,7 +219,7 @@ fn client_config(key: &ClientKey) -> WinrmConfig {
 /// Builds one client for a group of targets. The password is handed to winrm-rs, which keeps
 /// it in a `SecretString` too.
 pub fn build_client(key: &ClientKey, creds: &Credentials) -> anyhow::Result<WinrmClient> {
-    build_client_with(key, creds, None, None)
+    build_client_with(key, creds, None, None, None)
 }
 
 fn build_client_with(
@@ -225,6 +227,7 @@ fn build_client_with(
     creds: &Credentials,
     idle_timeout: Option<Duration>,
     budget: Option<Arc<RequestBudget>>,
+    max_output: Option<usize>,
 ) -> anyhow::Result<WinrmClient> {
     let (domain, user) = creds.domain_and_user();
     let wc = WinrmCredentials::new(user, creds.password.expose_secret(), domain.unwrap_or(""));
@@ -233,6 +236,10 @@ fn build_client_with(
     config.idle_timeout_secs = idle_timeout.map(|d| d.as_secs().max(60));
     // Retries are ours (session.rs): counted, backed off, never after a request went out.
     config.max_retries = 0;
+    if let Some(max) = max_output {
+        // Room for the stderr that comes with it.
+        config.max_output_bytes = Some(max.saturating_add(1 << 20));
+    }
     let mut b = WinrmClient::builder(config).credentials(wc);
     if let Some(ca) = &key.tls.ca_file {
         b = b.add_root_certificates_pem(ca.clone());
@@ -286,6 +293,7 @@ pub async fn sweep(
                 creds,
                 idle,
                 Some(Arc::clone(&budget)),
+                Some(opts.max_output),
             )?));
         }
         pools.insert(key.clone(), (v, 0));
@@ -458,6 +466,7 @@ async fn one_host(
         target.delivery,
         deadline,
         opts.retries,
+        opts.max_output,
         logons,
         cancel,
     )

@@ -146,6 +146,7 @@ pub async fn run_with_credentials(
         progress: false,
         max_auth_failures: opts.max_auth_failures,
         script: PING_SCRIPT,
+        max_output: 1 << 20,
     };
     let by_name: HashMap<String, Target> = targets
         .iter()

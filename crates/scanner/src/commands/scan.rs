@@ -34,6 +34,8 @@ pub struct ScanOptions {
     pub progress: bool,
     /// Distinct hosts that may reject one credential before it is no longer used.
     pub max_auth_failures: usize,
+    /// Largest collector output accepted from one host, MiB.
+    pub max_output_mib: usize,
 }
 
 /// Loads the inventory and applies `--limit` and `--shard`.
@@ -215,6 +217,7 @@ async fn run_inner(
         progress: opts.progress,
         max_auth_failures: opts.max_auth_failures,
         script: crate::collect::COLLECTOR_SCRIPT,
+        max_output: opts.max_output_mib.saturating_mul(1 << 20),
     };
     // Collection and evaluation overlap: hosts are evaluated on the blocking pool as they
     // arrive, while the sweep goes on; the channel's bound keeps few snapshots in memory.

@@ -880,3 +880,54 @@ fn the_password_never_appears_in_debug_or_display() {
     };
     assert_eq!(r.to_string(), "x (password from $V or prompt)");
 }
+
+/// Loading is linear: a 20,000-host TOML inventory (the old line counting was quadratic) loads,
+/// every host with its line numbers right, and a total host cap applies to every format.
+#[test]
+fn large_inventories_load_and_the_host_cap_applies_to_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut toml = String::from("[defaults]\nusername = \"svc\"\n\n");
+    let mut ini = String::from("[web]\n");
+    for i in 0..20_000 {
+        toml.push_str(&format!(
+            "[[host]]\nname = \"web{i:05}\"\naddress = \"10.0.{}.{}\"\n\n",
+            i / 250,
+            i % 250
+        ));
+        ini.push_str(&format!(
+            "web{i:05} ansible_host=10.1.{}.{}\n",
+            i / 250,
+            i % 250
+        ));
+    }
+    // A mistake on the last host is reported on its own line.
+    toml.push_str("[[host]]\nname = \"bad\"\nport = 0\n");
+    let t = dir.path().join("big.toml");
+    std::fs::write(&t, &toml).unwrap();
+    let err = inventory::load(&t).unwrap_err();
+    let last_line = toml.lines().count();
+    assert!(
+        matches!(err.line(), Some(l) if l + 2 >= last_line && l <= last_line),
+        "{err} (file has {last_line} lines)"
+    );
+    std::fs::write(&t, toml.rsplit_once("[[host]]\nname = \"bad\"").unwrap().0).unwrap();
+    assert_eq!(inventory::load(&t).unwrap().targets.len(), 20_000);
+    let i = dir.path().join("big.ini");
+    std::fs::write(&i, &ini).unwrap();
+    assert_eq!(inventory::load(&i).unwrap().targets.len(), 20_000);
+    // The cap, lowered for the test, applies to both formats and says what to do.
+    for f in [&t, &i] {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("iis-sweep"))
+            .args(["scan", "--list-hosts", "-i"])
+            .arg(f)
+            .env("IIS_SWEEP_MAX_HOSTS", "1000")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("20000 hosts") && err.contains("--shard"),
+            "{err}"
+        );
+    }
+}

@@ -374,6 +374,7 @@ fn backoff(attempt: u32) -> Duration {
 
 /// One attempt: open a shell, run the collector, delete the shell — the deletion within the
 /// same deadline.
+#[allow(clippy::too_many_arguments)]
 async fn once(
     client: &WinrmClient,
     host: &str,

@@ -163,6 +163,28 @@ pub enum InventoryError {
     },
     #[error("{}: no WinRM hosts in the inventory{}", path.display(), skipped_note(*skipped))]
     NoHosts { path: PathBuf, skipped: usize },
+    #[error(
+        "{}: {hosts} hosts, more than the cap of {cap} per sweep; split the fleet (scan --shard \
+         K/N, then merge) or raise the cap with {MAX_HOSTS_ENV}=N",
+        path.display()
+    )]
+    TooManyHosts {
+        path: PathBuf,
+        hosts: usize,
+        cap: usize,
+    },
+}
+
+/// Hosts one inventory may hold, whatever its format ([`MAX_HOSTS_ENV`] overrides it).
+pub const DEFAULT_MAX_HOSTS: usize = 250_000;
+/// The environment variable that raises or lowers [`DEFAULT_MAX_HOSTS`].
+pub const MAX_HOSTS_ENV: &str = "IIS_SWEEP_MAX_HOSTS";
+
+fn max_hosts() -> usize {
+    std::env::var(MAX_HOSTS_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(DEFAULT_MAX_HOSTS)
 }
 
 fn at(path: &Path, line: Option<usize>) -> String {
@@ -189,7 +211,8 @@ impl InventoryError {
             | InventoryError::PlainTextPassword { path, .. }
             | InventoryError::UnsupportedTransport { path, .. }
             | InventoryError::InvalidHost { path, .. }
-            | InventoryError::NoHosts { path, .. } => path,
+            | InventoryError::NoHosts { path, .. }
+            | InventoryError::TooManyHosts { path, .. } => path,
         }
     }
 
@@ -201,7 +224,9 @@ impl InventoryError {
             | InventoryError::UnsupportedTransport { line, .. }
             | InventoryError::InvalidHost { line, .. } => *line,
             InventoryError::Vault { line, .. } => Some(*line),
-            InventoryError::Read { .. } | InventoryError::NoHosts { .. } => None,
+            InventoryError::Read { .. }
+            | InventoryError::NoHosts { .. }
+            | InventoryError::TooManyHosts { .. } => None,
         }
     }
 }
@@ -245,6 +270,14 @@ pub fn load_str(path: &Path, text: &str, format: Format) -> Result<Inventory, In
             skipped: inv.skipped.len(),
         });
     }
+    let cap = max_hosts();
+    if inv.targets.len() > cap {
+        return Err(InventoryError::TooManyHosts {
+            path: path.into(),
+            hosts: inv.targets.len(),
+            cap,
+        });
+    }
     for s in &inv.skipped {
         tracing::warn!(host = %s.name, "skipped: {}", s.reason);
     }
@@ -268,13 +301,29 @@ fn find_vault(text: &str, format: Format) -> Option<usize> {
     })
 }
 
-/// The 1-based line of byte `offset` in `text`.
-pub(crate) fn line_of_offset(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// Line numbers of byte offsets in one text: the newlines are found once, then each lookup is
+/// a binary search — a 200,000-host inventory would otherwise be read again from the top for
+/// every host (quadratic).
+pub(crate) struct LineIndex {
+    newlines: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> Self {
+        LineIndex {
+            newlines: text
+                .bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        }
+    }
+
+    /// The 1-based line of byte `offset`.
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        self.newlines.partition_point(|&nl| nl < offset) + 1
+    }
 }
 
 /// Ansible variables that would hold a WinRM password; refused wherever they appear.
@@ -358,5 +407,37 @@ mod tests {
             Format::sniff("[defaults]\nport = 5985\n[[host]]\nname = \"a\"\n"),
             Format::Native
         );
+    }
+}
+
+#[cfg(test)]
+mod cap_tests {
+    use super::*;
+
+    #[test]
+    fn the_host_cap_names_the_file_and_the_way_out() {
+        let e = InventoryError::TooManyHosts {
+            path: "fleet.ini".into(),
+            hosts: 300_000,
+            cap: DEFAULT_MAX_HOSTS,
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("fleet.ini") && text.contains("--shard") && text.contains(MAX_HOSTS_ENV)
+        );
+    }
+
+    #[test]
+    fn line_index_matches_counting() {
+        let text = "a\nbb\n\nccc\n";
+        let idx = LineIndex::new(text);
+        for off in 0..=text.len() {
+            let counted = text.as_bytes()[..off]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            assert_eq!(idx.line(off), counted, "offset {off}");
+        }
     }
 }

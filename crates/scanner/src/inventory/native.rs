@@ -29,7 +29,7 @@ use toml::Spanned;
 
 use super::groups::{GroupTree, ALL, UNGROUPED};
 use super::settings::{parse_delivery, Settings};
-use super::{line_of_offset, Format, Inventory, InventoryError, Warnings};
+use super::{Format, Inventory, InventoryError, LineIndex, Warnings};
 use crate::target::{AuthMethod, Scheme};
 
 #[derive(Debug, Deserialize)]
@@ -78,7 +78,8 @@ struct Entry {
 
 /// Parses native TOML `text`; `path` is named in errors and anchors relative paths.
 pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
-    let line = |offset: usize| Some(line_of_offset(text, offset));
+    let lines = LineIndex::new(text);
+    let line = |offset: usize| Some(lines.line(offset));
     let syntax = |line: Option<usize>, message: String| InventoryError::Syntax {
         path: path.into(),
         line,
@@ -104,7 +105,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
                 "[defaults] cannot set name, groups, children or address".into(),
             ));
         }
-        group_settings.insert(all, settings(path, text, "[defaults]", e)?);
+        group_settings.insert(all, settings(path, &lines, "[defaults]", e)?);
     }
     for (name, g) in &file.group {
         let at = line(g.span().start);
@@ -131,7 +132,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
             let cid = tree.add(c);
             tree.add_child(id, cid);
         }
-        group_settings.insert(id, settings(path, text, &format!("[group.{name}]"), e)?);
+        group_settings.insert(id, settings(path, &lines, &format!("[group.{name}]"), e)?);
     }
 
     struct HostDef {
@@ -169,7 +170,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
             groups.push(tree.add(UNGROUPED));
         }
         hosts.push(HostDef {
-            settings: settings(path, text, &format!("host {name}"), e)?,
+            settings: settings(path, &lines, &format!("host {name}"), e)?,
             name,
             line: at,
             groups,
@@ -214,8 +215,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
 }
 
 /// The settings of one table; `owner` names it in errors.
-fn settings(path: &Path, text: &str, owner: &str, e: &Entry) -> Result<Settings, InventoryError> {
-    let line = |offset: usize| Some(line_of_offset(text, offset));
+fn settings(
+    path: &Path,
+    lines: &LineIndex,
+    owner: &str,
+    e: &Entry,
+) -> Result<Settings, InventoryError> {
+    let line = |offset: usize| Some(lines.line(offset));
     if let Some(p) = &e.password {
         return Err(InventoryError::PlainTextPassword {
             path: path.into(),

@@ -468,3 +468,132 @@ fn report_rerenders_every_format_and_marks_drift_against_a_baseline() {
         .iter()
         .any(|f| f["rule"] == "U301" && f["host"] == "WEB-03"));
 }
+
+// ---- input kinds: by content, never by name -----------------------------------------------------
+
+fn inputs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/inputs")
+}
+
+#[test]
+fn a_bare_web_config_that_denies_everyone_is_evaluated_and_exits_1() {
+    let out = tempfile::tempdir().unwrap();
+    let a = iis_sweep()
+        .args(["check", "--out"])
+        .arg(out.path())
+        .arg(inputs().join("deny-everyone.web.config"))
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("Default Web Site"),
+        "the assumption is stated: {stderr}"
+    );
+    let report = read_report(out.path());
+    let h = &report["hosts"][0];
+    assert_eq!(h["status"], "partial");
+    assert!(h["reason"]
+        .as_str()
+        .unwrap()
+        .contains("default IIS 10 host"));
+    // On a default IIS 10 host URL Authorization is not installed: the deny rules do not run,
+    // and that is what is reported; the evidence names the file given.
+    let f = &report["findings"][0];
+    assert_eq!(f["rule"], "H010");
+    let evidence = f["evidence"].to_string();
+    assert!(evidence.contains("deny-everyone.web.config"), "{evidence}");
+    assert!(!evidence.contains("inetpub"), "{evidence}");
+}
+
+#[test]
+fn a_real_web_config_and_a_fragment_are_checked_as_web_configs() {
+    let out = tempfile::tempdir().unwrap();
+    iis_sweep()
+        .args(["check", "--fail-on", "none", "--format", "json", "--out"])
+        .arg(out.path())
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/iis/real/iis10-server2019/web.config"),
+        )
+        .arg(inputs().join("webserver-fragment.xml"))
+        .assert()
+        .success();
+    let report = read_report(out.path());
+    for h in report["hosts"].as_array().unwrap() {
+        assert_eq!(h["status"], "partial", "{h}");
+        assert!(!h["rules_evaluated"].as_array().unwrap().is_empty(), "{h}");
+    }
+    // The fragment sets authentication sections that a default host locks: 500.19 (C001), as
+    // on a real server, with the fragment's own line.
+    let fired = rules_fired(&report, "webserver-fragment");
+    assert!(fired.iter().any(|r| r == "C001"), "{fired:?}");
+}
+
+#[test]
+fn an_applicationhost_saved_as_txt_is_checked_like_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/scanner/assets/iis10-host/applicationHost.config");
+    let txt = dir.path().join("server-config.txt");
+    let named = dir.path().join("applicationHost.config");
+    std::fs::copy(&src, &txt).unwrap();
+    std::fs::copy(&src, &named).unwrap();
+    let mut results = Vec::new();
+    for p in [&txt, &named] {
+        let out = dir
+            .path()
+            .join(format!("out-{}", p.file_name().unwrap().to_string_lossy()));
+        iis_sweep()
+            .args(["check", "--fail-on", "none", "--format", "json", "--out"])
+            .arg(&out)
+            .arg(p)
+            .assert()
+            .success();
+        let r = read_report(&out);
+        results.push((
+            r["hosts"][0]["status"].clone(),
+            r["hosts"][0]["rules_evaluated"].clone(),
+            r["findings"].as_array().unwrap().len(),
+        ));
+    }
+    assert_eq!(results[0], results[1]);
+}
+
+#[test]
+fn transforms_logs_and_other_xml_are_refused_with_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("settings.xml");
+    std::fs::write(
+        &other,
+        "<?xml version=\"1.0\"?>\n<settings><a/></settings>\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    iis_sweep()
+        .args(["check", "--format", "json", "--out"])
+        .arg(&out)
+        .arg(inputs().join("web.Release.config"))
+        .arg(inputs().join("u_ex230101.log"))
+        .arg(&other)
+        .assert()
+        .code(3);
+    let report = read_report(&out);
+    let reasons: Vec<String> = report["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            assert_eq!(h["status"], "error");
+            h["reason"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("XDT transform")),
+        "{reasons:?}"
+    );
+    assert!(reasons.iter().any(|r| r.contains("W3C log")), "{reasons:?}");
+    assert!(
+        reasons.iter().any(|r| r.contains("root <settings>")),
+        "{reasons:?}"
+    );
+}

@@ -1,5 +1,8 @@
-//! What `iis-sweep check` reads: snapshot files, directories of them, and bare
-//! `applicationHost.config` files.
+//! What `iis-sweep check` reads: snapshot files, directories of them, bare
+//! `applicationHost.config` files and bare web.config files (or `<system.webServer>` /
+//! `<system.web>` fragments). A file named on the command line is recognised by its content,
+//! never by its name: an applicationHost.config saved as `.xml` or `.txt` is checked like one,
+//! and an XDT transform or a log file is refused with what it is.
 
 use std::path::{Path, PathBuf};
 
@@ -15,12 +18,29 @@ pub enum Input {
     Snapshot(PathBuf),
     /// A bare applicationHost.config: a host whose only facts are that file.
     AppHostConfig(PathBuf),
+    /// A bare web.config (or a `<system.webServer>`/`<system.web>` fragment): checked as the
+    /// root web.config of "Default Web Site" on a default IIS 10 host ([`DEFAULT_HOST_NOTE`]).
+    WebConfig(PathBuf),
+    /// Something that is not a configuration: what it is instead.
+    NotConfiguration(PathBuf, String),
 }
+
+/// The assumption a bare web.config is checked under, as reports and the terminal state it.
+pub const DEFAULT_HOST_NOTE: &str = "checked as the root web.config of \"Default Web Site\" \
+(C:\\inetpub\\wwwroot\\web.config) on a default IIS 10 host: the applicationHost.config of a real \
+Windows Server 2019 IIS 10 (default section locking and schema defaults; URL Rewrite and ARR \
+installed); ACLs, registry and logs unknown";
+
+/// The host a bare web.config is checked on (see `crates/scanner/assets/iis10-host/README.md`).
+const DEFAULT_APPHOST: &str = include_str!("../assets/iis10-host/applicationHost.config");
 
 impl Input {
     pub fn path(&self) -> &Path {
         match self {
-            Input::Snapshot(p) | Input::AppHostConfig(p) => p,
+            Input::Snapshot(p)
+            | Input::AppHostConfig(p)
+            | Input::WebConfig(p)
+            | Input::NotConfiguration(p, _) => p,
         }
     }
 
@@ -29,7 +49,7 @@ impl Input {
     pub fn fallback_host_name(&self) -> String {
         let p = self.path();
         match self {
-            Input::Snapshot(_) => p
+            Input::Snapshot(_) | Input::WebConfig(_) | Input::NotConfiguration(..) => p
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| p.display().to_string()),
@@ -74,7 +94,7 @@ pub fn discover(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
             found.sort();
             out.extend(found.into_iter().filter_map(|p| classify(p, false)));
         } else {
-            out.push(classify(p.clone(), true).unwrap_or(Input::Snapshot(p.clone())));
+            out.push(sniff(p));
         }
     }
     Ok(out)
@@ -111,6 +131,102 @@ fn classify(path: PathBuf, explicit: bool) -> Option<Input> {
     }
 }
 
+/// What a file named on the command line is, from its first bytes and (for XML) its root
+/// element — never from its name.
+pub fn sniff(path: &Path) -> Input {
+    let p = path.to_path_buf();
+    let mut head = vec![0u8; 64 * 1024];
+    let n = match std::fs::File::open(path).and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+    {
+        Ok(n) => n,
+        // Unreadable: `load` reports the error with the file named.
+        Err(_) => return Input::Snapshot(p),
+    };
+    head.truncate(n);
+    let text = match decode_text(&head) {
+        Ok(t) => t,
+        // A cut in the middle of a UTF-8 sequence: judge what decodes.
+        Err(_) => String::from_utf8_lossy(&head).into_owned(),
+    };
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    if t.starts_with('{') {
+        return Input::Snapshot(p);
+    }
+    if t.starts_with('<') {
+        return match xml_root(t) {
+            Some(root) => match root.name.as_str() {
+                _ if root.xdt => Input::NotConfiguration(
+                    p,
+                    "is an XDT transform (xmlns:xdt, e.g. web.Release.config): it describes changes \
+                     to a web.config and is not a configuration itself; check the web.config it \
+                     produces (or the one it applies to)"
+                        .into(),
+                ),
+                "configuration" if root.apphost => Input::AppHostConfig(p),
+                "configuration" | "system.webServer" | "system.web" => Input::WebConfig(p),
+                other => Input::NotConfiguration(
+                    p,
+                    format!(
+                        "is XML with root <{other}>, not an IIS configuration (expected \
+                         <configuration>, <system.webServer> or <system.web>)"
+                    ),
+                ),
+            },
+            None => Input::NotConfiguration(
+                p,
+                "starts like XML but no root element was found in its first 64 KiB".into(),
+            ),
+        };
+    }
+    let what = if t.starts_with("#Software: Microsoft") || t.starts_with("#Fields:") {
+        "looks like a W3C log (IIS or HTTPERR), not a configuration or snapshot"
+    } else if t.starts_with("$ANSIBLE_VAULT") {
+        "is an Ansible Vault file, not a configuration or snapshot"
+    } else if t.is_empty() {
+        "is empty"
+    } else {
+        "is neither JSON (a snapshot) nor XML (a configuration)"
+    };
+    Input::NotConfiguration(p, what.into())
+}
+
+struct XmlRoot {
+    name: String,
+    xdt: bool,
+    apphost: bool,
+}
+
+/// The root element's name of an XML text's head, whether it declares the XDT namespace, and
+/// whether the text holds `<system.applicationHost>`.
+fn xml_root(t: &str) -> Option<XmlRoot> {
+    let mut rest = t;
+    loop {
+        let at = rest.find('<')?;
+        rest = &rest[at..];
+        if rest.starts_with("<?") {
+            rest = &rest[rest.find("?>")? + 2..];
+        } else if rest.starts_with("<!--") {
+            rest = &rest[rest.find("-->")? + 3..];
+        } else if rest.starts_with("<!") {
+            rest = &rest[rest.find('>')? + 1..];
+        } else {
+            break;
+        }
+    }
+    let tag_end = rest.find('>').unwrap_or(rest.len());
+    let tag = &rest[1..tag_end];
+    let name: String = tag
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '/' && *c != '>')
+        .collect();
+    let name = name.rsplit(':').next().unwrap_or(&name).to_string();
+    Some(XmlRoot {
+        name,
+        xdt: tag.contains("xmlns:xdt") || t.contains("xdt:Transform"),
+        apphost: t.contains("<system.applicationHost"),
+    })
+}
+
 /// Reads one input into a snapshot.
 pub fn load(input: &Input) -> Result<Snapshot, InputError> {
     let err = |message: String| InputError {
@@ -133,6 +249,11 @@ pub fn load(input: &Input) -> Result<Snapshot, InputError> {
             let text = decode_text(&bytes).map_err(err)?;
             Ok(snapshot_from_apphost(&input.fallback_host_name(), &text))
         }
+        Input::WebConfig(_) => {
+            let text = decode_text(&bytes).map_err(err)?;
+            Ok(snapshot_from_web_config(&input.fallback_host_name(), &text))
+        }
+        Input::NotConfiguration(_, what) => Err(err(format!("not checked: this file {what}"))),
     }
 }
 
@@ -211,6 +332,42 @@ pub fn snapshot_from_apphost(host: &str, text: &str) -> Snapshot {
         path: r"C:\Windows\System32\inetsrv\config\applicationHost.config".into(),
         role: FileRole::ApplicationHost,
         text: Some(text.to_string()),
+        error: None,
+        truncated: false,
+    });
+    s
+}
+
+/// Where a bare web.config is placed on the default host: the root of "Default Web Site".
+pub const DEFAULT_SITE_WEB_CONFIG: &str = r"C:\inetpub\wwwroot\web.config";
+
+/// A host that is the default IIS 10 host with `text` as the root web.config of its default
+/// site. A `<system.webServer>` or `<system.web>` fragment is wrapped in `<configuration>`.
+pub fn snapshot_from_web_config(host: &str, text: &str) -> Snapshot {
+    let mut s = snapshot_from_apphost(host, DEFAULT_APPHOST);
+    s.host.iis_version = Some("10.0".into());
+    let body = text.trim_start_matches('\u{feff}');
+    let wrapped = match xml_root(body.trim_start()) {
+        Some(r) if r.name != "configuration" => {
+            // Keep the fragment's lines where they were: the wrapper goes on the first line.
+            let decl_end = if body.trim_start().starts_with("<?") {
+                body.find("?>").map_or(0, |i| i + 2)
+            } else {
+                0
+            };
+            format!(
+                "{}<configuration>{}</configuration>",
+                &body[..decl_end],
+                &body[decl_end..]
+            )
+        }
+        _ => body.to_string(),
+    };
+    s.host.env.insert("SystemDrive".into(), "C:".into());
+    s.files.push(ConfigFile {
+        path: DEFAULT_SITE_WEB_CONFIG.into(),
+        role: FileRole::WebConfig,
+        text: Some(wrapped),
         error: None,
         truncated: false,
     });

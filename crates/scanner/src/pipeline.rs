@@ -178,7 +178,19 @@ pub fn analyze_input(input: &Input, settings: &RuleSettings, today: chrono::Naiv
     let source = input.path().display().to_string();
     match input::load(input) {
         Ok(snapshot) => {
-            let a = analyze(&snapshot, &source, settings, today);
+            let mut a = analyze(&snapshot, &source, settings, today);
+            if let Input::WebConfig(_) = input {
+                // Evidence names the file the user gave, not where it was placed.
+                for f in &mut a.findings {
+                    echo_input(f, input::DEFAULT_SITE_WEB_CONFIG, &source);
+                }
+                // State the assumption where people and pipelines read.
+                tracing::warn!("{source}: {}", input::DEFAULT_HOST_NOTE);
+                a.host.reason = Some(match a.host.reason.take() {
+                    Some(r) => format!("{}; {r}", input::DEFAULT_HOST_NOTE),
+                    None => input::DEFAULT_HOST_NOTE.to_string(),
+                });
+            }
             for p in &a.host.problems {
                 tracing::warn!("{}: {p}", a.host.name);
             }
@@ -195,6 +207,23 @@ pub fn analyze_input(input: &Input, settings: &RuleSettings, today: chrono::Naiv
                 ),
                 findings: Vec::new(),
             }
+        }
+    }
+}
+
+/// Replaces the path a bare file was placed at with the path the user gave, in a finding's text.
+fn echo_input(f: &mut Finding, placed: &str, given: &str) {
+    let swap = |t: &mut String| {
+        if t.contains(placed) {
+            *t = t.replace(placed, given);
+        }
+    };
+    swap(&mut f.message);
+    swap(&mut f.fix);
+    for e in &mut f.evidence {
+        swap(&mut e.text);
+        if let Some(l) = &mut e.location {
+            swap(l);
         }
     }
 }

@@ -6,8 +6,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::snapshot::{ConfigFile, FileRole, Snapshot};
 
-const IIS10_APPHOST: &str =
-    include_str!("../../../../tests/fixtures/iis/real/iis10-server2019/applicationHost.config");
+const IIS10_APPHOST: &str = include_str!("../../assets/iis10-host/applicationHost.config");
 const IIS10_WEB: &str =
     include_str!("../../../../tests/fixtures/iis/real/iis10-server2019/web.config");
 const EXPRESS_APPHOST: &str =

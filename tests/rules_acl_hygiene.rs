@@ -11,7 +11,7 @@ use iis_sweep::snapshot::RegistryData;
 
 const MY_RULES: &[&str] = &[
     "U302", "U303", "U304", "U305", "U306", "U307", "U308", "H001", "H002", "H003", "H004", "H005",
-    "H006", "H007", "H008", "H009", "H010", "C001", "C002", "C003",
+    "H006", "H007", "H008", "H009", "H010", "C001", "C002", "C003", "C004",
 ];
 
 const SHOP: &str = r"D:\Sites\Shop";
@@ -1110,4 +1110,30 @@ fn c003_silent_when_web_config_is_read() {
         .web_config(SHOP_WEB_CONFIG, SHOP_DENY_ANONYMOUS)
         .build();
     assert!(run_rule(&snap, "C003").is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// C004
+
+#[test]
+fn c004_fires_on_a_web_config_that_is_not_xml() {
+    // Cut off after <system.web>: IIS answers 500.19 (0x8007000d) for the whole site.
+    let broken = "<?xml version=\"1.0\"?>\n<configuration>\n  <system.web>\n    <authorization>\n      <deny users=\"?\" />\n";
+    let snap = Host::new("WEB-24")
+        .web_config(SHOP_WEB_CONFIG, broken)
+        .build();
+    let f = run_rule(&snap, "C004");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].site.as_deref(), Some("Shop"));
+    assert_eq!(f[0].url_path.as_deref(), Some("/"));
+    assert!(f[0].message.contains("never closed"), "{}", f[0].message);
+    assert_golden("C004-fires", &f);
+}
+
+#[test]
+fn c004_silent_on_a_well_formed_web_config() {
+    let snap = Host::new("WEB-24")
+        .web_config(SHOP_WEB_CONFIG, SHOP_DENY_ANONYMOUS)
+        .build();
+    assert!(run_rule(&snap, "C004").is_empty());
 }

@@ -348,9 +348,14 @@ async fn fifty_hosts_over_ntlm_and_merged_shards_equal_the_single_sweep() {
     .await
     .unwrap();
     assert_eq!(full["totals"]["hosts"], 50);
+    // Every host evaluated (partial: a planted malformed web.config, reported as C004).
+    let by = &full["totals"]["hosts_by_status"];
+    let evaluated = by["ok"].as_u64().unwrap_or(0) + by["partial"].as_u64().unwrap_or(0);
+    assert_eq!(evaluated, 50, "{:#}", full["totals"]);
     assert_eq!(
-        full["totals"]["hosts_by_status"]["ok"], 50,
-        "{:#}",
+        by["partial"].as_u64().unwrap_or(0),
+        full["totals"]["by_rule"]["C004"].as_u64().unwrap_or(0),
+        "only C004 hosts are partial: {:#}",
         full["totals"]
     );
     assert!(full["totals"]["findings"].as_u64().unwrap() > 0);

@@ -5,8 +5,9 @@
 //! C003 reports web.config files whose security sections IIS skips.
 
 use crate::finding::{EvidenceKind, Severity, Substatus};
-use crate::iis::{sections, ConfigIssue, IgnoredReason, IssueKind, Origin};
+use crate::iis::{sections, ConfigIssue, FileErrorKind, IgnoredReason, IssueKind, Origin};
 use crate::snapshot::normalize_windows_path;
+use crate::snapshot::FileRole;
 
 use super::common::{appcmd_path, value_evidence};
 use super::{Fact, FindingDraft, HostContext, Rule, RuleDocs, Sink};
@@ -15,6 +16,7 @@ pub(super) static RULES: &[&Rule] = &[
     &LOCKED_SECTION_OVERRIDDEN,
     &DUPLICATE_COLLECTION_KEY,
     &WEB_CONFIG_IGNORED,
+    &WEB_CONFIG_MALFORMED,
 ];
 
 const APPCMD: &str = r"%windir%\system32\inetsrv\appcmd.exe";
@@ -218,6 +220,63 @@ fn issue_draft(ctx: &HostContext, i: &ConfigIssue, fix: String) -> FindingDraft 
         );
     }
     d
+}
+
+/// C004: a web.config that is not well-formed XML.
+pub static WEB_CONFIG_MALFORMED: Rule = Rule {
+    code: "C004",
+    name: "web-config-malformed",
+    title: "A web.config is not well-formed XML",
+    substatus: &[Substatus::ConfigError],
+    severity: Severity::High,
+    needs: &[Fact::Config],
+    docs: RuleDocs {
+        what: "Reports a web.config file that does not parse as XML (an unclosed element, a stray \
+`&`, a bad encoding, a cut-off file), with its file, line and column, at the site and path the \
+file governs.",
+        why: "IIS cannot read the file: every request at and below its folder gets HTTP 500.19 \
+(0x8007000d, \"Configuration file is not well-formed XML\") and none of its settings — \
+including the authentication or authorization change meant to fix a 401 — applies. A scanner \
+that only lists the file as unreadable would call the path clean.",
+        example: "D:\\Sites\\Intranet\\web.config line 9, column 3:\n<system.webServer>\n  <security>\n\
+</configuration>          ← <security> and <system.webServer> never closed",
+        fix: "Correct the XML at the line and column given (an XML editor or `[xml](Get-Content \
+web.config)` in PowerShell shows the first error), then request the page again.",
+    },
+    references: &[
+        "https://learn.microsoft.com/en-us/troubleshoot/developer/webapps/iis/health-diagnostic-performance/http-error-500-19-webpage",
+    ],
+    check: check_malformed,
+};
+
+fn check_malformed(ctx: &HostContext, sink: &mut Sink) {
+    for e in ctx.config.file_errors() {
+        if e.role != FileRole::WebConfig || !matches!(e.kind, FileErrorKind::Malformed) {
+            continue;
+        }
+        let mut d = FindingDraft::new(format!(
+            "{} line {}, column {}: not well-formed XML ({}); IIS answers 500.19 at and below this \
+             folder and applies none of the file's settings.",
+            e.file, e.line, e.column, e.message
+        ))
+        .config_line(
+            &e.file,
+            e.line,
+            format!("column {}: {}", e.column, e.message),
+        )
+        .fix(format!(
+            "correct the XML of {} at line {}, column {}",
+            e.file, e.line, e.column
+        ))
+        .key(e.file.to_lowercase());
+        if let Some((site, url)) = site_of_file(ctx, &e.file) {
+            d = d.at(&site, None, Some(&url));
+        }
+        if let Some((folder, _)) = e.file.rsplit_once('\\') {
+            d = d.physical(folder);
+        }
+        sink.report(d);
+    }
 }
 
 fn check_locked(ctx: &HostContext, sink: &mut Sink) {

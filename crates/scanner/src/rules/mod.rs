@@ -26,7 +26,7 @@ pub use context::{FindingDraft, HostContext, Sink};
 use crate::finding::{RuleInfo, Severity, Substatus};
 
 /// Version of the rule set; bump when a rule is added or its logic changes.
-pub const RULESET_VERSION: &str = "2026.11.1";
+pub const RULESET_VERSION: &str = "2026.12.1";
 
 /// A kind of fact a rule reads. A host whose snapshot lacks it gets the rule "not evaluated".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1886,6 +1886,7 @@ impl Builder {
             "C001" => self.plant_c001(),
             "C002" => self.plant_c002(),
             "C003" => self.plant_c003(),
+            "C004" => self.plant_c004(),
             other => unreachable!("no plant for {other}"),
         }
     }
@@ -2667,6 +2668,22 @@ impl Builder {
         };
         self.web_config_el(si, &url, false, el);
         self.h.answer(Some(si), Some(&url), "C002");
+    }
+
+    fn plant_c004(&mut self) {
+        // A new site whose root web.config is cut off: nothing else on the site to find.
+        let si = self.new_plant_site(Identity::AppPoolIdentity, false);
+        self.web_config_el(
+            si,
+            "/",
+            false,
+            El::new("staticContent").k(El::new("clientCache")
+                .a("cacheControlMode", "UseMaxAge")
+                .a("cacheControlMaxAge", "1.00:00:00")),
+        );
+        let dir = self.folder_of(si, "/");
+        self.h.web_config_mut(si, "/", &dir).malformed = true;
+        self.h.answer(Some(si), Some("/"), "C004");
     }
 
     fn plant_c003(&mut self) {

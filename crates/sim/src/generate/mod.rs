@@ -132,6 +132,7 @@
 //! | C001 | 4 % | web.config (no unlock) with `anonymousAuthentication`/`windowsAuthentication`, `access sslFlags`, `ipSecurity`, or `httpErrors defaultPath` (locked attribute) | — |
 //! | C002 | 4 % | web.config `<add>` duplicating an inherited key: default document of the site root, `httpErrors` 404, `.json` mimeMap (IIS 10), or URL-auth Allow `*` | — |
 //! | C003 | 2.5 % | new site with its pool `enableConfigurationOverride="false"` and Forms + `deny ?` in its root web.config (path `/`), or root vdir `allowSubDirConfig="false"` with `system.web/authorization` in `\admin\web.config` (path `/admin`) | — |
+//! | C004 | 2 % | new site whose root web.config is cut off before its closing tags (not well-formed XML; path `/`) | — |
 //!
 //! Clean hosts keep every trigger false: no LocalSystem pools, every password encrypted, no
 //! deny ACEs, every content folder readable by Users, pool SIDs in ACLs only of existing pools,
@@ -198,6 +199,7 @@ pub const PLANT_RATES: &[(&str, f64)] = &[
     ("C001", 0.04),
     ("C002", 0.04),
     ("C003", 0.025),
+    ("C004", 0.02),
 ];
 
 /// What to generate.

@@ -421,6 +421,8 @@ pub struct WebConfig {
     pub top: Vec<El>,
     pub system_web: Vec<El>,
     pub web_server: Vec<El>,
+    /// Written cut off before its closing tags (not well-formed XML).
+    pub malformed: bool,
 }
 
 /// A folder whose security descriptor is collected.
@@ -582,6 +584,7 @@ impl HostModel {
             top: Vec::new(),
             system_web: Vec::new(),
             web_server: Vec::new(),
+            malformed: false,
         });
         self.web_configs.last_mut().expect("just pushed")
     }

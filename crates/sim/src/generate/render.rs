@@ -1036,6 +1036,7 @@ fn web_configs(h: &HostModel) -> Vec<(String, String)> {
                 top: Vec::new(),
                 system_web: Vec::new(),
                 web_server: Vec::new(),
+                malformed: false,
             });
         }
     }
@@ -1068,6 +1069,12 @@ fn web_configs(h: &HostModel) -> Vec<(String, String)> {
             );
         }
         root.write(&mut text, 0, if style < 8 { "  " } else { "    " });
+        if wc.malformed {
+            // Cut off before its last closing tags, as a failed deployment leaves it.
+            let keep = text.trim_end().rfind("</").unwrap_or(text.len());
+            let keep = text[..keep].trim_end().rfind("</").unwrap_or(keep);
+            text.truncate(keep);
+        }
         out.push((format!("{}\\web.config", wc.dir), text));
     }
     out

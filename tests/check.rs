@@ -597,3 +597,24 @@ fn transforms_logs_and_other_xml_are_refused_with_what_they_are() {
         "{reasons:?}"
     );
 }
+
+#[test]
+fn config_and_access_report_the_parse_error_not_an_empty_site_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("server.xml");
+    std::fs::write(
+        &bad,
+        "<?xml version=\"1.0\"?>\n<configuration>\n <system.applicationHost>\n  <sites>\n   <site name=\"A\" id=\"1\">\n</configuration>\n",
+    )
+    .unwrap();
+    for cmd in ["config", "access"] {
+        let out = iis_sweep()
+            .args([cmd, "--site", "A"])
+            .arg(&bad)
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(err.contains("server.xml: line 6, column 1"), "{cmd}: {err}");
+        assert!(!err.contains("(none)"), "{cmd}: {err}");
+    }
+}

@@ -989,6 +989,21 @@ fn c001_fires_on_a_locked_authentication_section_in_web_config() {
         "{f:#?}"
     );
     assert!(f[0].fix.contains(r#"unlock config "Intranet/hr" -section:system.webServer/security/authentication/windowsAuthentication"#), "{}", f[0].fix);
+    // The documentation's order: set it in applicationHost.config first, unlock as the alternative.
+    let apphost = f[0]
+        .fix
+        .find("/commit:apphost")
+        .expect("appcmd /commit:apphost");
+    let ps = f[0]
+        .fix
+        .find("-PSPath MACHINE/WEBROOT/APPHOST -Location")
+        .expect("PowerShell");
+    let unlock = f[0].fix.find("unlock config").expect("unlock");
+    assert!(apphost < unlock && ps < unlock, "{}", f[0].fix);
+    assert!(
+        f[0].fix.contains("may then set all of it"),
+        "says what unlocking delegates"
+    );
     assert_golden("C001-fires", &f);
 }
 

@@ -25,9 +25,26 @@ pub fn load_one(path: &Path) -> anyhow::Result<Snapshot> {
     }
 }
 
-fn check_site(ctx: &HostContext, site: &str) -> anyhow::Result<()> {
+fn check_site(ctx: &HostContext, site: &str, given: &Path) -> anyhow::Result<()> {
     if ctx.config.site(site).is_some() {
         return Ok(());
+    }
+    // An applicationHost.config that does not parse has no sites: say why, with the place.
+    if let Some(e) = ctx
+        .config
+        .file_errors()
+        .iter()
+        .find(|e| e.role == crate::snapshot::FileRole::ApplicationHost)
+    {
+        anyhow::bail!(
+            "{}: line {}, column {}: {} — the host's applicationHost.config ({}) cannot be read, \
+             so it has no sites to show",
+            given.display(),
+            e.line,
+            e.column,
+            e.message,
+            e.file
+        );
     }
     let names: Vec<&str> = ctx.config.sites().iter().map(|s| s.name.as_str()).collect();
     anyhow::bail!(
@@ -51,7 +68,7 @@ pub fn config(
 ) -> anyhow::Result<String> {
     let snapshot = load_one(path)?;
     let ctx = HostContext::new(&snapshot);
-    check_site(&ctx, site)?;
+    check_site(&ctx, site, path)?;
     let report = crate::iis::ConfigReport::build(&ctx.config, site, url, section);
     if json {
         Ok(serde_json::to_string_pretty(&report)?)
@@ -104,7 +121,7 @@ fn outcome_word(d: &AccessDecision) -> String {
 pub fn access(path: &Path, site: &str, url: &str) -> anyhow::Result<AccessReport> {
     let snapshot = load_one(path)?;
     let ctx = HostContext::new(&snapshot);
-    check_site(&ctx, site)?;
+    check_site(&ctx, site, path)?;
     let r = ctx
         .config
         .resolve_path(site, url)

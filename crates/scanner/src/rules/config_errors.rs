@@ -282,12 +282,25 @@ fn check_malformed(ctx: &HostContext, sink: &mut Sink) {
 fn check_locked(ctx: &HostContext, sink: &mut Sink) {
     for i in ctx.config.issues() {
         let fix = match i.kind {
+            // As the documentation orders it: set it at the level that owns it first; unlock
+            // (delegate) only as the alternative, saying what that hands over.
             IssueKind::LockedSection => match issue_location(ctx, i) {
-                Some((site, url)) => format!(
-                    "{APPCMD} unlock config \"{}\" -section:{}",
-                    appcmd_path(&site, &url),
-                    i.section
-                ),
+                Some((site, url)) => {
+                    let location = appcmd_path(&site, &url);
+                    format!(
+                        "remove <{element}> from {file} and set it in applicationHost.config for \
+                         this path: {APPCMD} set config \"{location}\" -section:{section} \
+                         /<attribute>:<value> /commit:apphost, or in PowerShell \
+                         Set-WebConfigurationProperty -PSPath MACHINE/WEBROOT/APPHOST -Location \
+                         '{location}' -Filter {section} -Name <attribute> -Value <value>. \
+                         Alternatively delegate the section to this path: {APPCMD} unlock config \
+                         \"{location}\" -section:{section} (every web.config at and below \
+                         {location} may then set all of it, enabled included)",
+                        element = i.section.rsplit('/').next().unwrap_or(&i.section),
+                        file = i.file,
+                        section = i.section,
+                    )
+                }
                 None => format!(
                     "remove <{}> from {} (line {}) and set it in applicationHost.config with \
                      /commit:apphost",

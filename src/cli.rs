@@ -145,25 +145,11 @@ pub struct PingArgs {
 
 impl PingArgs {
     pub async fn run(self) -> anyhow::Result<Printed> {
-        let opts = iis_sweep::commands::scan::ScanOptions {
+        let opts = commands::ping::PingOptions {
             inventory: self.inventory,
             limit: self.limit,
             concurrency: self.concurrency as usize,
-            host_timeout: std::time::Duration::from_secs(60),
-            retries: 1,
-            shard: None,
-            save_snapshots: None,
-            output: OutputOptions {
-                out_dir: PathBuf::new(),
-                formats: Vec::new(),
-                templates: None,
-            },
-            settings: RuleSettings::default(),
-            fail_on: FailOn::Never,
-            baseline: None,
-            progress: false,
             max_auth_failures: self.max_auth_failures as usize,
-            max_output_mib: 1,
         };
         let (outcome, results) = commands::ping::run(&opts).await?;
         let text = if self.json {
@@ -208,7 +194,8 @@ pub struct ScanArgs {
     pub max_auth_failures: u32,
     /// Largest collector output accepted from one host, MiB (a host past it is a
     /// `collector-error` that says so; nothing is kept of it).
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    #[arg(long, default_value_t = iis_sweep::collect::session::DEFAULT_MAX_OUTPUT_MIB,
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub max_output_mib: u32,
     /// Print the hosts that would be swept (address, port, scheme, auth, credential source)
     /// and exit without connecting to any.

@@ -198,7 +198,7 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<(Outcome, Report, Option<
         baseline: None,
         progress: true,
         max_auth_failures: 2,
-        max_output_mib: 64,
+        max_output_mib: iis_sweep::collect::session::DEFAULT_MAX_OUTPUT_MIB as usize,
     };
     let result = run_with_credentials(targets, &credentials, &scan, "demo").await;
     handle.shutdown().await;

@@ -10,9 +10,9 @@ use super::delivery::{self, CommandLine};
 use crate::finding::HostStatus;
 use crate::target::Delivery;
 
-/// Largest collector output accepted by default (a big host's snapshot is a few MiB);
+/// Largest collector output accepted by default, MiB (a big host's snapshot is a few MiB);
 /// `scan --max-output-mib` changes it.
-pub const MAX_STDOUT_BYTES: usize = 64 << 20;
+pub const DEFAULT_MAX_OUTPUT_MIB: u32 = 64;
 /// Stderr kept for the report.
 const MAX_STDERR_CHARS: usize = 2000;
 /// Time kept back from the script's own deadline to carry its output home.
@@ -529,7 +529,7 @@ fn is_timed_out(f: &winrm_rs::SoapError) -> bool {
     text.contains("TimedOut") || text.contains("2150858793")
 }
 
-/// Polls until the command is done; stdout bounded by [`MAX_STDOUT_BYTES`]. An unfinished,
+/// Polls until the command is done; stdout bounded by `max_output` bytes. An unfinished,
 /// empty answer that comes back at once (again and again) is not a WS-Management Receive
 /// response: the host is given up instead of being polled in a tight loop.
 async fn finish(shell: &Shell<'_>, id: &str, max_output: usize) -> Result<Vec<u8>, CollectFailure> {

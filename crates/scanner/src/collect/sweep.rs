@@ -203,7 +203,6 @@ fn client_config(key: &ClientKey) -> WinrmConfig {
     c.accept_invalid_certs = !key.tls.verify;
     c.connect_timeout_secs = key.connect_secs;
     c.operation_timeout_secs = key.operation_secs;
-    c.max_output_bytes = Some(session::MAX_STDOUT_BYTES);
     c.auth_method = match key.auth {
         AuthMethod::Ntlm => winrm_rs::AuthMethod::Ntlm,
         AuthMethod::Kerberos => winrm_rs::AuthMethod::Kerberos,
@@ -218,16 +217,12 @@ fn client_config(key: &ClientKey) -> WinrmConfig {
 
 /// Builds one client for a group of targets. The password is handed to winrm-rs, which keeps
 /// it in a `SecretString` too.
-pub fn build_client(key: &ClientKey, creds: &Credentials) -> anyhow::Result<WinrmClient> {
-    build_client_with(key, creds, None, None, None)
-}
-
-fn build_client_with(
+fn build_client(
     key: &ClientKey,
     creds: &Credentials,
     idle_timeout: Option<Duration>,
-    budget: Option<Arc<RequestBudget>>,
-    max_output: Option<usize>,
+    budget: Arc<RequestBudget>,
+    max_output: usize,
 ) -> anyhow::Result<WinrmClient> {
     let (domain, user) = creds.domain_and_user();
     let wc = WinrmCredentials::new(user, creds.password.expose_secret(), domain.unwrap_or(""));
@@ -236,10 +231,8 @@ fn build_client_with(
     config.idle_timeout_secs = idle_timeout.map(|d| d.as_secs().max(60));
     // Retries are ours (session.rs): counted, backed off, never after a request went out.
     config.max_retries = 0;
-    if let Some(max) = max_output {
-        // Room for the stderr that comes with it.
-        config.max_output_bytes = Some(max.saturating_add(1 << 20));
-    }
+    // Room for the stderr that comes with it.
+    config.max_output_bytes = Some(max_output.saturating_add(1 << 20));
     let mut b = WinrmClient::builder(config).credentials(wc);
     if let Some(ca) = &key.tls.ca_file {
         b = b.add_root_certificates_pem(ca.clone());
@@ -247,9 +240,7 @@ fn build_client_with(
     if let Some(pin) = &key.tls.pin_sha256 {
         b = b.pin_server_certificate_sha256(pin);
     }
-    if let Some(budget) = budget {
-        b = b.before_send_with(move |req| budget.allow(req.host(), req.kind()));
-    }
+    b = b.before_send_with(move |req| budget.allow(req.host(), req.kind()));
     b.build().map_err(|e| {
         anyhow::anyhow!(
             "cannot set up the WinRM client ({} over {}): {e}",
@@ -288,12 +279,12 @@ pub async fn sweep(
         let n = size.min(&concurrency).div_ceil(HOSTS_PER_CLIENT).max(1);
         let mut v = Vec::with_capacity(n);
         for _ in 0..n {
-            v.push(Arc::new(build_client_with(
+            v.push(Arc::new(build_client(
                 key,
                 creds,
                 idle,
-                Some(Arc::clone(&budget)),
-                Some(opts.max_output),
+                Arc::clone(&budget),
+                opts.max_output,
             )?));
         }
         pools.insert(key.clone(), (v, 0));
@@ -311,6 +302,8 @@ pub async fn sweep(
     let mut in_flight: HashMap<Id, Target> = HashMap::new();
     let mut pending: VecDeque<Target> = targets.into();
     let mut interrupted = false;
+    // What hosts in flight see of a stop: any stop ends their work (and deletes their shell).
+    let (cancel_tx, cancel) = watch::channel(false);
     let mut report = async |host: HostCollection| {
         if let Err(f) = &host.output {
             failures += 1;
@@ -325,6 +318,7 @@ pub async fn sweep(
         let level = *stop.borrow();
         if level >= Stop::Gracefully {
             interrupted = true;
+            cancel_tx.send_replace(true);
         }
         if level == Stop::Now {
             tasks.abort_all();
@@ -347,7 +341,7 @@ pub async fn sweep(
                     let client = Arc::clone(&clients[*next % clients.len()]);
                     *next += 1;
                     let opts = opts.clone();
-                    let cancel = graceful(stop.clone());
+                    let cancel = cancel.clone();
                     let t = target.clone();
                     let handle = tasks.spawn(async move {
                         one_host(client, t, &opts, state.as_ref(), cancel).await
@@ -401,13 +395,11 @@ pub async fn sweep(
                 continue;
             }
         };
+        // (The session marked the credential accepted when the shell opened; the loop's next
+        // turn starts the hosts that were held back for it.)
         if let Some(t) = in_flight.remove(&id) {
             let status = host.output.as_ref().err().map(|f| f.status);
-            if status.is_none() {
-                session::Logons::accepted(guard.state(&t.credential).as_ref());
-            }
             guard.done(&t.credential, &t.name, status);
-            changed.notify_one();
         }
         report(host).await;
     }
@@ -422,23 +414,6 @@ pub async fn sweep(
     }
     progress.finish_and_clear();
     Ok(interrupted)
-}
-
-/// The per-host view of a stop: any stop ends the host's work (and deletes its shell).
-fn graceful(mut stop: watch::Receiver<Stop>) -> watch::Receiver<bool> {
-    let (tx, rx) = watch::channel(*stop.borrow() >= Stop::Gracefully);
-    tokio::spawn(async move {
-        loop {
-            if *stop.borrow() >= Stop::Gracefully {
-                let _ = tx.send(true);
-                return;
-            }
-            if stop.changed().await.is_err() || tx.is_closed() {
-                return;
-            }
-        }
-    });
-    rx
 }
 
 async fn one_host(

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
@@ -16,7 +17,20 @@ use crate::credentials::{CredentialRef, Credentials};
 use crate::pipeline::Outcome;
 use crate::target::Target;
 
-use super::scan::{targets, ScanOptions};
+use super::scan::select;
+
+/// Options of `ping`.
+#[derive(Debug, Clone)]
+pub struct PingOptions {
+    pub inventory: PathBuf,
+    pub limit: Option<String>,
+    pub concurrency: usize,
+    /// Distinct hosts that may reject one credential before it is no longer used.
+    pub max_auth_failures: usize,
+}
+
+/// Time one host gets: a logon and a tiny script.
+const PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What the ping script prints.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,8 +136,8 @@ fn judge(t: &Target, c: HostCollection) -> PingResult {
 
 /// Pings the hosts `opts` selects; returns the exit outcome (3 when a host failed) and the
 /// results, in inventory order.
-pub async fn run(opts: &ScanOptions) -> anyhow::Result<(Outcome, Vec<PingResult>)> {
-    let targets = targets(opts)?;
+pub async fn run(opts: &PingOptions) -> anyhow::Result<(Outcome, Vec<PingResult>)> {
+    let targets = select(&opts.inventory, opts.limit.as_deref(), None)?;
     if targets.is_empty() {
         anyhow::bail!("{}: no host to ping", opts.inventory.display());
     }
@@ -136,12 +150,12 @@ pub async fn run(opts: &ScanOptions) -> anyhow::Result<(Outcome, Vec<PingResult>
 pub async fn run_with_credentials(
     targets: Vec<Target>,
     credentials: &HashMap<CredentialRef, Credentials>,
-    opts: &ScanOptions,
+    opts: &PingOptions,
 ) -> anyhow::Result<(Outcome, Vec<PingResult>)> {
     let sweep_opts = SweepOptions {
         concurrency: opts.concurrency,
-        host_timeout: opts.host_timeout.min(std::time::Duration::from_secs(60)),
-        retries: opts.retries,
+        host_timeout: PING_TIMEOUT,
+        retries: 1,
         save_snapshots: None,
         progress: false,
         max_auth_failures: opts.max_auth_failures,

@@ -2,14 +2,16 @@
 //! `check`.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::collect::sweep::{sweep, HostCollection, Stop, SweepOptions};
-use crate::credentials::{resolve_all, ticket_cache, CredentialRef, Credentials, TerminalPrompter};
+use crate::credentials::{
+    resolve_all, ticket_cache, CredentialError, CredentialRef, Credentials, TerminalPrompter,
+};
 use crate::finding::HostStatus;
 use crate::inventory::{self, shard::in_shard};
 use crate::pipeline::{self, Evaluator, FailOn, Outcome};
@@ -40,12 +42,21 @@ pub struct ScanOptions {
 
 /// Loads the inventory and applies `--limit` and `--shard`.
 pub fn targets(opts: &ScanOptions) -> anyhow::Result<Vec<Target>> {
-    let inv = inventory::load(&opts.inventory).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut targets = match &opts.limit {
+    select(&opts.inventory, opts.limit.as_deref(), opts.shard)
+}
+
+/// The hosts of `inventory` that `limit` and `shard` select (scan, ping, --list-hosts).
+pub fn select(
+    inventory: &Path,
+    limit: Option<&str>,
+    shard: Option<(u32, u32)>,
+) -> anyhow::Result<Vec<Target>> {
+    let inv = inventory::load(inventory).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut targets = match limit {
         Some(p) => inventory::apply_limit(&inv, p).map_err(|e| anyhow::anyhow!("{e}"))?,
         None => inv.targets.clone(),
     };
-    if let Some((k, n)) = opts.shard {
+    if let Some((k, n)) = shard {
         targets.retain(|t| in_shard(&t.name, k, n));
     }
     Ok(targets)
@@ -111,14 +122,12 @@ pub struct KerberosTickets {
 impl KerberosTickets {
     fn credentials(&mut self, r: &CredentialRef) -> anyhow::Result<Credentials> {
         let user = r.username.clone().unwrap_or_default();
-        let has_password = r.password_file.is_some()
-            || std::env::var_os(r.env_name()).is_some_and(|v| !v.is_empty());
-        if !has_password {
-            return Ok(ticket_cache(r));
-        }
-        let c = r
-            .resolve(&mut crate::credentials::NoPrompt)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        // No password from the file or the variable (never prompted for): the ticket cache.
+        let c = match r.resolve(&mut crate::credentials::NoPrompt) {
+            Ok(c) => c,
+            Err(CredentialError::NoPassword { .. }) => return Ok(ticket_cache(r)),
+            Err(e) => anyhow::bail!("{e}"),
+        };
         match &self.user {
             Some(u) if !u.eq_ignore_ascii_case(&user) => {
                 self.problems.insert(

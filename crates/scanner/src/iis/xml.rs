@@ -453,7 +453,7 @@ fn convert(
                     Name::Borrowed(PLAINTEXT_MARK)
                 }
             }
-        } else if raw.contains('=') || raw.contains("://") {
+        } else if super::redact::may_hold_secret(raw) {
             match redact_connection_string(raw) {
                 Some(redacted) => {
                     secrets.push(FoundSecret {

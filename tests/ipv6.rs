@@ -2,32 +2,17 @@
 //! on `[::1]` too); a closed IPv6 port is `unreachable`; a link-local address with a zone is
 //! refused with a clear message.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
-use iis_sweep_sim::fleet::{Fleet, FleetHost};
 use iis_sweep_sim::server::{serve, AuthMode, ServerConfig};
 use serde_json::Value;
+
+mod support;
 
 const USER: &str = "scanner";
 const PASSWORD: &str = "V6-Passw0rd-c3d";
 const PASSWORD_ENV: &str = "IIS_SWEEP_V6_TEST_PASSWORD";
-
-fn write_fleet(dir: &Path) {
-    std::fs::create_dir_all(dir.join("hosts")).unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("inventory/examples/WEB-02.json");
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(src).unwrap()).unwrap();
-    v["host"]["name"] = "v6web".into();
-    std::fs::write(dir.join("hosts/v6web.json"), v.to_string()).unwrap();
-    let mut fleet = Fleet::default();
-    fleet.hosts.push(FleetHost {
-        name: "v6web".into(),
-        address: std::net::Ipv4Addr::new(127, 89, 0, 1),
-        snapshot: PathBuf::from("hosts/v6web.json"),
-        faults: Vec::new(),
-    });
-    fleet.save(dir).unwrap();
-}
 
 fn scan(inv: &Path, out: &Path) -> (Option<i32>, Value, String) {
     let o = Command::new(assert_cmd::cargo::cargo_bin("iis-sweep"))
@@ -61,7 +46,10 @@ fn status(report: &Value, name: &str) -> String {
 async fn ipv6_hosts_are_swept_from_every_inventory_format() {
     let dir = tempfile::tempdir().unwrap();
     let fleet = dir.path().join("fleet");
-    write_fleet(&fleet);
+    support::write_fleet_at(
+        &fleet,
+        &[("v6web", std::net::Ipv4Addr::new(127, 89, 0, 1), &[])],
+    );
     let mut cfg = ServerConfig::new(&fleet, USER, PASSWORD);
     cfg.port = 0;
     cfg.auth = AuthMode::Ntlm;

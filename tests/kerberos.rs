@@ -12,9 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use iis_sweep_sim::fleet::{Fleet, FleetHost};
 use iis_sweep_sim::server::{serve, AuthMode, ServerConfig, ServerHandle};
 use serde_json::Value;
+
+mod support;
 
 const REALM: &str = "SWEEP.TEST";
 const USER: &str = "scanner";
@@ -182,30 +183,6 @@ impl Kdc {
     }
 }
 
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("inventory/examples")
-}
-
-fn write_fleet(dir: &Path, hosts: &[(&str, std::net::Ipv4Addr)]) {
-    std::fs::create_dir_all(dir.join("hosts")).unwrap();
-    let mut fleet = Fleet::default();
-    for (i, (name, addr)) in hosts.iter().enumerate() {
-        let src = ["WEB-01.json", "WEB-02.json", "WEB-03.json"][i % 3];
-        let mut v: Value =
-            serde_json::from_str(&std::fs::read_to_string(examples().join(src)).unwrap()).unwrap();
-        v["host"]["name"] = (*name).into();
-        let file = PathBuf::from(format!("hosts/{name}.json"));
-        std::fs::write(dir.join(&file), v.to_string()).unwrap();
-        fleet.hosts.push(FleetHost {
-            name: name.to_string(),
-            address: *addr,
-            snapshot: file,
-            faults: Vec::new(),
-        });
-    }
-    fleet.save(dir).unwrap();
-}
-
 async fn simulator(fleet: &Path) -> ServerHandle {
     let mut cfg = ServerConfig::new(fleet, USER, "unused-ntlm-password");
     cfg.port = 0;
@@ -293,9 +270,12 @@ async fn kerberos_sweep_against_a_real_kdc() {
 
     let dir = tempfile::tempdir().unwrap();
     let fleet = dir.path().join("fleet");
-    let mut hosts = with_spn.to_vec();
-    hosts.push(no_spn);
-    write_fleet(&fleet, &hosts);
+    let hosts: Vec<(&str, std::net::Ipv4Addr, &[&str])> = with_spn
+        .iter()
+        .chain(std::iter::once(&no_spn))
+        .map(|(name, address)| (*name, *address, &[][..]))
+        .collect();
+    support::write_fleet_at(&fleet, &hosts);
     let handle = simulator(&fleet).await;
     let inv = inventory(dir.path(), &handle);
 

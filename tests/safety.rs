@@ -7,38 +7,15 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use iis_sweep_sim::fleet::{Fleet, FleetHost};
 use iis_sweep_sim::server::{serve, AuthMode, HostStats, ServerConfig, ServerHandle};
 use serde_json::Value;
+
+mod support;
+use support::write_fleet;
 
 const USER: &str = "scanner";
 const PASSWORD: &str = "Corr3ct-Horse-Battery-77ab";
 const PASSWORD_ENV: &str = "IIS_SWEEP_SAFETY_TEST_PASSWORD";
-
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("inventory/examples")
-}
-
-/// A fleet of (name, faults) on 127.`net`.0.x serving copies of the example snapshots.
-fn write_fleet(dir: &Path, net: u8, hosts: &[(&str, &[&str])]) {
-    std::fs::create_dir_all(dir.join("hosts")).unwrap();
-    let sources = ["WEB-01.json", "WEB-02.json", "WEB-03.json"];
-    let mut fleet = Fleet::default();
-    for (i, (name, faults)) in hosts.iter().enumerate() {
-        let text = std::fs::read_to_string(examples().join(sources[i % 3])).unwrap();
-        let mut v: Value = serde_json::from_str(&text).unwrap();
-        v["host"]["name"] = (*name).into();
-        let file = PathBuf::from(format!("hosts/{name}.json"));
-        std::fs::write(dir.join(&file), v.to_string()).unwrap();
-        fleet.hosts.push(FleetHost {
-            name: name.to_string(),
-            address: std::net::Ipv4Addr::new(127, net, 0, (i + 1) as u8),
-            snapshot: file,
-            faults: faults.iter().map(|f| f.to_string()).collect(),
-        });
-    }
-    fleet.save(dir).unwrap();
-}
 
 async fn start(dir: &Path, auth: AuthMode) -> ServerHandle {
     let mut cfg = ServerConfig::new(dir, USER, PASSWORD);

@@ -5,39 +5,15 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use iis_sweep_sim::fleet::{Fleet, FleetHost};
 use iis_sweep_sim::server::{serve, AuthMode, ServerConfig, ServerHandle};
 use serde_json::Value;
+
+mod support;
+use support::write_fleet;
 
 const USER: &str = "scanner";
 const PASSWORD: &str = "Tr0ub4dor&3-unique-9f2c";
 const PASSWORD_ENV: &str = "IIS_SWEEP_SCAN_TEST_PASSWORD";
-
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("inventory/examples")
-}
-
-/// A fleet of `hosts` (name, faults) on 127.`net`.0.x, each serving a copy of an example
-/// snapshot renamed to the host.
-fn write_fleet(dir: &Path, net: u8, hosts: &[(&str, &[&str])]) {
-    std::fs::create_dir_all(dir.join("hosts")).unwrap();
-    let sources = ["WEB-01.json", "WEB-02.json", "WEB-03.json"];
-    let mut fleet = Fleet::default();
-    for (i, (name, faults)) in hosts.iter().enumerate() {
-        let text = std::fs::read_to_string(examples().join(sources[i % 3])).unwrap();
-        let mut v: Value = serde_json::from_str(&text).unwrap();
-        v["host"]["name"] = (*name).into();
-        let file = PathBuf::from(format!("hosts/{name}.json"));
-        std::fs::write(dir.join(&file), v.to_string()).unwrap();
-        fleet.hosts.push(FleetHost {
-            name: name.to_string(),
-            address: std::net::Ipv4Addr::new(127, net, 0, (i + 1) as u8),
-            snapshot: file,
-            faults: faults.iter().map(|f| f.to_string()).collect(),
-        });
-    }
-    fleet.save(dir).unwrap();
-}
 
 async fn start(dir: &Path) -> ServerHandle {
     let mut cfg = ServerConfig::new(dir, USER, PASSWORD);

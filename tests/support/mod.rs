@@ -292,3 +292,45 @@ pub fn assert_golden(name: &str, findings: &[Finding]) {
         path.display()
     );
 }
+
+// ---- simulated fleets ---------------------------------------------------------------------------
+
+/// A fleet directory for the simulator: each host (name, address, faults) serves a copy of one
+/// of the example snapshots (`inventory/examples/WEB-0{1,2,3}.json`, in turn) renamed to it.
+pub fn write_fleet_at(dir: &std::path::Path, hosts: &[(&str, std::net::Ipv4Addr, &[&str])]) {
+    use iis_sweep_sim::fleet::{Fleet, FleetHost};
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("inventory/examples");
+    std::fs::create_dir_all(dir.join("hosts")).unwrap();
+    let sources = ["WEB-01.json", "WEB-02.json", "WEB-03.json"];
+    let mut fleet = Fleet::default();
+    for (i, (name, address, faults)) in hosts.iter().enumerate() {
+        let text = std::fs::read_to_string(examples.join(sources[i % 3])).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["host"]["name"] = (*name).into();
+        let file = PathBuf::from(format!("hosts/{name}.json"));
+        std::fs::write(dir.join(&file), v.to_string()).unwrap();
+        fleet.hosts.push(FleetHost {
+            name: name.to_string(),
+            address: *address,
+            snapshot: file,
+            faults: faults.iter().map(|f| f.to_string()).collect(),
+        });
+    }
+    fleet.save(dir).unwrap();
+}
+
+/// [`write_fleet_at`] with the hosts on 127.`net`.0.1, .2, … in order.
+pub fn write_fleet(dir: &std::path::Path, net: u8, hosts: &[(&str, &[&str])]) {
+    let placed: Vec<(&str, std::net::Ipv4Addr, &[&str])> = hosts
+        .iter()
+        .enumerate()
+        .map(|(i, (name, faults))| {
+            (
+                *name,
+                std::net::Ipv4Addr::new(127, net, 0, (i + 1) as u8),
+                *faults,
+            )
+        })
+        .collect();
+    write_fleet_at(dir, &placed);
+}

@@ -415,31 +415,17 @@ async fn route(conn: &Conn, req: Request<Incoming>) -> Resp {
             (user, body.to_vec(), false)
         }
         Authed::Sealed(user) => {
-            #[cfg(feature = "kerberos")]
-            {
-                let unsealed = {
-                    let mut guard = conn.auth.lock().unwrap_or_else(|e| e.into_inner());
-                    match &mut *guard {
-                        AuthState::Kerberos { ctx, .. } => {
-                            Some(super::kerberos::unseal_request(ctx, &body))
-                        }
-                        _ => None,
-                    }
-                };
-                match unsealed {
-                    Some(Ok(plain)) => return kerberos_sealed_exchange(conn, &user, plain).await,
-                    Some(Err(e)) => {
-                        tracing::debug!(host = %conn.host.name, error = %e, "Kerberos-sealed request refused");
-                        return base(StatusCode::BAD_REQUEST, Vec::new());
-                    }
-                    None => {}
+            // Unsealed with whichever session the connection's logon set up.
+            let unsealed = {
+                let mut guard = conn.auth.lock().unwrap_or_else(|e| e.into_inner());
+                match &mut *guard {
+                    AuthState::Ntlm { session, .. } => sealing::unseal_request(session, &body),
+                    #[cfg(feature = "kerberos")]
+                    AuthState::Kerberos { ctx, .. } => super::kerberos::unseal_request(ctx, &body),
+                    _ => return base(StatusCode::BAD_REQUEST, Vec::new()),
                 }
-            }
-            let mut guard = conn.auth.lock().unwrap_or_else(|e| e.into_inner());
-            let AuthState::Ntlm { session, .. } = &mut *guard else {
-                return base(StatusCode::BAD_REQUEST, Vec::new());
             };
-            match sealing::unseal_request(session, &body) {
+            match unsealed {
                 Ok(plain) => (user, plain, true),
                 Err(e) => {
                     tracing::debug!(host = %conn.host.name, error = %e, "sealed request refused");
@@ -483,16 +469,23 @@ async fn route(conn: &Conn, req: Request<Incoming>) -> Resp {
     }
     if sealed {
         let mut guard = conn.auth.lock().unwrap_or_else(|e| e.into_inner());
-        if let AuthState::Ntlm { session, .. } = &mut *guard {
-            let body = sealing::seal_response(session, reply.into_bytes());
-            let mut r = base(status, body);
-            r.headers_mut().insert(
-                CONTENT_TYPE,
-                HeaderValue::from_static(sealing::CONTENT_TYPE),
-            );
-            return r;
-        }
-        return base(StatusCode::BAD_REQUEST, Vec::new());
+        let body = match &mut *guard {
+            AuthState::Ntlm { session, .. } => sealing::seal_response(session, reply.into_bytes()),
+            #[cfg(feature = "kerberos")]
+            AuthState::Kerberos { ctx, .. } => {
+                match super::kerberos::seal_response(ctx, reply.as_bytes()) {
+                    Ok(body) => body,
+                    Err(_) => return base(StatusCode::INTERNAL_SERVER_ERROR, Vec::new()),
+                }
+            }
+            _ => return base(StatusCode::BAD_REQUEST, Vec::new()),
+        };
+        let mut r = base(status, body);
+        r.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static(sealing::CONTENT_TYPE),
+        );
+        return r;
     }
     soap_resp(status, reply)
 }
@@ -522,33 +515,6 @@ fn kerberos_logon(conn: &Conn, token: &[u8]) -> Result<(String, Vec<u8>), String
         ctx: Box::new(accepted.ctx),
     };
     Ok((user, ap_rep))
-}
-
-/// Runs an unsealed Kerberos request and seals the answer with the connection's context.
-#[cfg(feature = "kerberos")]
-async fn kerberos_sealed_exchange(conn: &Conn, user: &str, plain: Vec<u8>) -> Resp {
-    if plain.is_empty() {
-        return base(StatusCode::OK, Vec::new());
-    }
-    let (status, reply, is_receive) = soap_exchange(conn, user, &plain).await;
-    if is_receive && conn.host.faults.reset() {
-        conn.reset.store(true, Ordering::SeqCst);
-    }
-    let mut guard = conn.auth.lock().unwrap_or_else(|e| e.into_inner());
-    let AuthState::Kerberos { ctx, .. } = &mut *guard else {
-        return base(StatusCode::BAD_REQUEST, Vec::new());
-    };
-    match super::kerberos::seal_response(ctx, reply.as_bytes()) {
-        Ok(body) => {
-            let mut r = base(status, body);
-            r.headers_mut().insert(
-                CONTENT_TYPE,
-                HeaderValue::from_static(sealing::CONTENT_TYPE),
-            );
-            r
-        }
-        Err(_) => base(StatusCode::INTERNAL_SERVER_ERROR, Vec::new()),
-    }
 }
 
 /// Parses and runs one SOAP request: (status, response envelope, whether it was a Receive).

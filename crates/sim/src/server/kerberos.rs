@@ -13,7 +13,7 @@
 use bytes::BytesMut;
 use cross_krb5::{AcceptFlags, K5Ctx, K5ServerCtx, ServerCtx, Step};
 
-use super::sealing::SealError;
+use super::sealing::{self, SealError};
 
 /// RFC 4121 wrap token identifier.
 const TOK_ID_WRAP: [u8; 2] = [0x05, 0x04];
@@ -69,50 +69,17 @@ pub fn accept(spn: &str, ap_req: &[u8]) -> Result<Accepted, String> {
     }
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-const OPEN: &[u8] = b"--Encrypted Boundary\r\n";
-const CLOSE: &[u8] = b"--Encrypted Boundary--\r\n";
-const PROTOCOL: &str = "application/HTTP-SPNEGO-session-encrypted";
-const OCTET: &[u8] = b"\tContent-Type: application/octet-stream\r\n";
-
-/// Unseals a Kerberos-sealed request body.
+/// Unseals a Kerberos-sealed request body (the MIME framing is [`sealing::parse`]'s).
 pub fn unseal_request(ctx: &mut ServerCtx, body: &[u8]) -> Result<Vec<u8>, SealError> {
-    let rest = body
-        .strip_prefix(OPEN)
-        .ok_or(SealError::Framing("no opening boundary"))?;
-    let header_end = find(rest, OPEN).ok_or(SealError::Framing("no second boundary"))?;
-    let header = std::str::from_utf8(&rest[..header_end])
-        .map_err(|_| SealError::Framing("header is not text"))?;
-    if !header.contains(PROTOCOL) {
-        return Err(SealError::Framing("not HTTP-SPNEGO-session-encrypted"));
-    }
-    let length: usize = header
-        .split_once("Length=")
-        .map(|(_, v)| v.trim_end())
-        .and_then(|v| v.parse().ok())
-        .ok_or(SealError::Framing("no Length in OriginalContent"))?;
-    let rest = rest[header_end + OPEN.len()..]
-        .strip_prefix(OCTET)
-        .ok_or(SealError::Framing("no application/octet-stream part"))?;
-    let header_len = rest
-        .get(..4)
-        .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
-        .ok_or(SealError::Framing("truncated security header length"))?;
-    let token = rest
-        .get(4..4 + header_len + length)
-        .ok_or(SealError::Framing("payload shorter than its Length"))?;
-    if &rest[4 + header_len + length..] != CLOSE {
-        return Err(SealError::Framing(
-            "the payload is not followed by exactly the closing boundary",
-        ));
-    }
+    let framed = sealing::parse(body)?;
+    // The wrap token is the security header followed by the encrypted data.
+    let mut token = Vec::with_capacity(framed.signature.len() + framed.sealed.len());
+    token.extend_from_slice(framed.signature);
+    token.extend_from_slice(framed.sealed);
     let plain = ctx
-        .unwrap(token)
+        .unwrap(&token)
         .map_err(|_| SealError::Framing("the Kerberos wrap token does not verify"))?;
-    if plain.len() != length {
+    if plain.len() != framed.sealed.len() {
         return Err(SealError::Framing("plaintext length differs from Length"));
     }
     Ok(plain.to_vec())
@@ -139,18 +106,5 @@ pub fn seal_response(ctx: &mut ServerCtx, plaintext: &[u8]) -> Result<Vec<u8>, S
     security.extend_from_slice(confounder);
     let mut sealed = data.to_vec();
     sealed.extend_from_slice(&padding);
-    let head = format!(
-        "\tContent-Type: {PROTOCOL}\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length={}\r\n",
-        sealed.len()
-    );
-    let mut out = Vec::with_capacity(head.len() + security.len() + sealed.len() + 128);
-    out.extend_from_slice(OPEN);
-    out.extend_from_slice(head.as_bytes());
-    out.extend_from_slice(OPEN);
-    out.extend_from_slice(OCTET);
-    out.extend_from_slice(&(security.len() as u32).to_le_bytes());
-    out.extend_from_slice(&security);
-    out.extend_from_slice(&sealed);
-    out.extend_from_slice(CLOSE);
-    Ok(out)
+    Ok(sealing::frame(&security, &sealed))
 }

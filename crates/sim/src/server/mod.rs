@@ -206,6 +206,8 @@ pub(crate) struct Settings {
     pub(crate) tls: bool,
     pub(crate) allow_unencrypted: bool,
     pub(crate) limits: Limits,
+    /// Read by the Kerberos acceptor only (`serve` refuses it in a build without one).
+    #[cfg_attr(not(feature = "kerberos"), allow(dead_code))]
     pub(crate) kerberos: bool,
 }
 

@@ -1,5 +1,6 @@
-//! NTLM message sealing over HTTP (MS-WSMV §2.2.9.1.1): the `multipart/encrypted` framing
-//! ("Encrypted Boundary") of sealed requests and responses.
+//! Message sealing over HTTP (MS-WSMV §2.2.9.1.1): the `multipart/encrypted` framing
+//! ("Encrypted Boundary") of sealed requests and responses, shared by NTLM (a 16-byte signature
+//! as the security header, below) and Kerberos (a wrap-token header, `kerberos.rs`).
 //!
 //! ```text
 //! --Encrypted Boundary\r\n
@@ -47,16 +48,18 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-/// The parts of a sealed body: signature and ciphertext (whose length the header announced).
+/// The parts of a sealed body: security header and ciphertext (whose length the MIME header
+/// announced).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Framed<'a> {
-    /// The 16-byte NTLMSSP_MESSAGE_SIGNATURE.
+    /// The security header: NTLM's 16-byte NTLMSSP_MESSAGE_SIGNATURE, or a Kerberos wrap-token
+    /// header.
     pub signature: &'a [u8],
     /// The sealed bytes.
     pub sealed: &'a [u8],
 }
 
-/// Splits a sealed body into signature and ciphertext.
+/// Splits a sealed body into security header and ciphertext.
 pub fn parse(body: &[u8]) -> Result<Framed<'_>, SealError> {
     let rest = body
         .strip_prefix(OPEN)
@@ -78,18 +81,18 @@ pub fn parse(body: &[u8]) -> Result<Framed<'_>, SealError> {
         .ok_or(SealError::Framing("no application/octet-stream part"))?;
     let sig_len = rest
         .get(..4)
-        .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+        .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
         .ok_or(SealError::Framing("truncated signature length"))?;
-    if sig_len != 16 {
-        return Err(SealError::Framing("signature length is not 16"));
-    }
+    let data_at = 4 + sig_len;
     let signature = rest
-        .get(4..20)
+        .get(4..data_at)
         .ok_or(SealError::Framing("truncated signature"))?;
-    let sealed = rest
-        .get(20..20 + length)
+    let end = data_at
+        .checked_add(length)
+        .filter(|end| *end <= rest.len())
         .ok_or(SealError::Framing("payload shorter than its Length"))?;
-    if &rest[20 + length..] != CLOSE {
+    let sealed = &rest[data_at..end];
+    if &rest[end..] != CLOSE {
         return Err(SealError::Framing(
             "the payload is not followed by exactly the closing boundary",
         ));
@@ -97,8 +100,8 @@ pub fn parse(body: &[u8]) -> Result<Framed<'_>, SealError> {
     Ok(Framed { signature, sealed })
 }
 
-/// Frames sealed bytes and their signature as a sealed body.
-pub fn frame(signature: &[u8; 16], sealed: &[u8]) -> Vec<u8> {
+/// Frames sealed bytes and their security header as a sealed body.
+pub fn frame(signature: &[u8], sealed: &[u8]) -> Vec<u8> {
     let header = format!(
         "\tContent-Type: {PROTOCOL}\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length={}\r\n",
         sealed.len()
@@ -109,7 +112,7 @@ pub fn frame(signature: &[u8; 16], sealed: &[u8]) -> Vec<u8> {
     out.extend_from_slice(header.as_bytes());
     out.extend_from_slice(OPEN);
     out.extend_from_slice(OCTET);
-    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&(signature.len() as u32).to_le_bytes());
     out.extend_from_slice(signature);
     out.extend_from_slice(sealed);
     out.extend_from_slice(CLOSE);
@@ -119,6 +122,9 @@ pub fn frame(signature: &[u8; 16], sealed: &[u8]) -> Vec<u8> {
 /// Unseals a sealed request body with the session's client-to-server direction.
 pub fn unseal_request(session: &mut Session, body: &[u8]) -> Result<Vec<u8>, SealError> {
     let framed = parse(body)?;
+    if framed.signature.len() != 16 {
+        return Err(SealError::Framing("signature length is not 16"));
+    }
     let mut data = framed.sealed.to_vec();
     session.inbound.unseal(&mut data, framed.signature)?;
     Ok(data)

@@ -147,6 +147,7 @@
     function findingDetails(f) {
       var parts = [];
       if (f.physical_path) parts.push(el("div", { cls: "loc" }, ["folder: ", el("code", { text: f.physical_path })]));
+      if (f.confidence && f.confidence !== "certain") parts.push(el("p", { cls: "note unsure", text: "Confidence: holds " + f.confidence + " (that file was not seen)." }));
       if (f.application) parts.push(el("div", { cls: "loc", text: "application: " + f.application }));
       if ((f.evidence || []).length) {
         parts.push(el("h4", { text: "Evidence" }));
@@ -174,6 +175,7 @@
       var b = [];
       if (f.drift) b.push(el("span", { cls: "badge badge-" + (f.drift === "new" ? "new" : "unchanged"), text: f.drift }));
       if (f.waived) b.push(el("span", { cls: "badge badge-waived", text: "waived" }));
+      if (f.confidence && f.confidence !== "certain") b.push(el("span", { cls: "badge badge-unsure", title: f.confidence, text: "unless overridden" }));
       return b;
     }
 
@@ -324,6 +326,20 @@
         ["findings", String(fs.length)]
       ]));
       (h.problems || []).forEach(function (p) { d.appendChild(el("p", { cls: "note", text: p })); });
+      var cov = h.coverage || {};
+      if ((cov.parts || []).length) {
+        d.appendChild(el("h4", { text: cov.evaluated ? "Coverage" : "Coverage: not evaluated (this is not a clean result)" }));
+        d.appendChild(el("ul", { cls: "coverage" }, cov.parts.map(function (p) {
+          return el("li", {}, [el("span", { cls: "cov cov-" + p.state, text: p.state.replace("-", " ") }), " " + p.part + (p.detail ? ": " + p.detail : "")]);
+        })));
+      }
+      if ((cov.not_seen || []).length) {
+        d.appendChild(el("h4", { text: "Delegated to web.config files that were not seen" }));
+        d.appendChild(el("ul", {}, cov.not_seen.map(function (n) {
+          return el("li", {}, [n.site + " " + n.url_path + ": ", el("code", { text: n.file }), " (" + n.reason + ") may set " +
+            n.sections.map(function (s) { return s.split("/").pop(); }).join(", ")]);
+        })));
+      }
       if ((h.not_evaluated || []).length) {
         d.appendChild(el("h4", { text: "Rules not evaluated" }));
         d.appendChild(el("ul", {}, h.not_evaluated.map(function (n) { return el("li", {}, [el("code", { text: n.rule }), " " + n.reason]); })));
@@ -335,7 +351,7 @@
           return el("li", { text: "site " + site + ": " + Object.keys(logs[site]).map(function (k) { return k + " ×" + logs[site][k]; }).join(", ") });
         })));
       }
-      if (!fs.length) { d.appendChild(el("p", { cls: "none", text: h.status === "ok" || h.status === "partial" ? "No findings." : "Not evaluated." })); return; }
+      if (!fs.length) { d.appendChild(el("p", { cls: "none", text: h.status === "ok" ? "No findings: clean." : h.status === "partial" ? "No findings in what was evaluated (see coverage)." : "Not evaluated: no result, which is not clean." })); return; }
       // sites → applications → findings
       var bySite = {};
       fs.forEach(function (f) {

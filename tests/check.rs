@@ -618,3 +618,157 @@ fn config_and_access_report_the_parse_error_not_an_empty_site_list() {
         assert!(!err.contains("(none)"), "{cmd}: {err}");
     }
 }
+
+/// The real IIS 10 applicationHost.config (origin: crates/scanner/assets/iis10-host/README.md)
+/// with a location tag appended.
+fn real_apphost_with(dir: &Path, location: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/scanner/assets/iis10-host/applicationHost.config");
+    let text = std::fs::read_to_string(src).unwrap();
+    let at = text.rfind("</configuration>").unwrap();
+    let p = dir.join("applicationHost.config");
+    std::fs::write(&p, format!("{}{location}\n{}", &text[..at], &text[at..])).unwrap();
+    p
+}
+
+#[test]
+fn a_bare_applicationhost_records_coverage_and_unseen_delegation() {
+    let dir = tempfile::tempdir().unwrap();
+    let apphost = real_apphost_with(
+        dir.path(),
+        r#"<location path="Default Web Site"><system.webServer><security><authorization>
+<remove users="*" roles="" verbs="" /><add accessType="Deny" users="*" /></authorization></security></system.webServer></location>"#,
+    );
+    let out = dir.path().join("out");
+    let a = iis_sweep()
+        .args(["check", "--format", "json,html", "--out"])
+        .arg(&out)
+        .arg(&apphost)
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    assert!(stdout.contains("partly evaluated"), "{stdout}");
+    let report = read_report(&out);
+    let cov = &report["hosts"][0]["coverage"];
+    assert_eq!(cov["evaluated"], true);
+    let state = |part: &str| {
+        cov["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["part"] == part)
+            .unwrap_or_else(|| panic!("{part} missing: {cov}"))["state"]
+            .clone()
+    };
+    assert_eq!(state("applicationHost.config"), "evaluated");
+    assert_eq!(state("web.config files"), "not-collected");
+    assert_eq!(state("folder ACLs"), "not-collected");
+    let unseen = &cov["not_seen"][0];
+    assert_eq!(unseen["site"], "Default Web Site");
+    assert_eq!(unseen["file"], r"C:\inetpub\wwwroot\web.config");
+    let sections = unseen["sections"].to_string();
+    assert!(
+        sections.contains("system.webServer/security/authorization"),
+        "{sections}"
+    );
+    // Authentication is locked on a default host: a web.config cannot change it.
+    assert!(!sections.contains("anonymousAuthentication"), "{sections}");
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "H010")
+        .expect("H010");
+    assert_eq!(
+        f["confidence"],
+        r"unless overridden in C:\inetpub\wwwroot\web.config"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains(r#"data-total="clean">0<"#),
+        "no host is clean"
+    );
+    assert!(html.contains(r#"data-total="partly">1<"#));
+}
+
+#[test]
+fn a_snapshot_with_nothing_evaluable_is_not_evaluated_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("empty.json");
+    std::fs::write(
+        &snap,
+        r#"{"schema":"iis-sweep/snapshot/1","host":{"name":"web09"},"collected":{"registry":true}}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    iis_sweep()
+        .args(["check", "--format", "json,html", "--out"])
+        .arg(&out)
+        .arg(&snap)
+        .assert()
+        .code(3);
+    let report = read_report(&out);
+    let h = &report["hosts"][0];
+    assert_eq!(h["status"], "not-evaluated", "{h}");
+    assert_eq!(h["coverage"]["evaluated"], false);
+    assert!(h["reason"].as_str().unwrap().contains("not clean"));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains(r#"data-total="clean">0<"#));
+    assert!(html.contains(r#"data-status="not-evaluated">1<"#));
+    // --fail-on none is the one way to accept it.
+    iis_sweep()
+        .args(["check", "--fail-on", "none", "--format", "json", "--out"])
+        .arg(dir.path().join("out2"))
+        .arg(&snap)
+        .assert()
+        .success();
+}
+
+fn why(args: &[&str], file: &Path) -> String {
+    // Exit 1 when a cause is found, 0 when none is.
+    let a = iis_sweep().arg("why").arg(file).args(args).assert();
+    let code = a.get_output().status.code();
+    assert!(matches!(code, Some(0 | 1)), "{:?}", a.get_output());
+    String::from_utf8_lossy(&a.get_output().stdout).to_string()
+}
+
+#[test]
+fn why_honours_the_most_specific_location() {
+    let file = inputs().join("login-exempt.web.config");
+    let site = ["--site", "Default Web Site", "--url"];
+    let page = why(&[&site[..], &["/Secure/Page.aspx"]].concat(), &file);
+    assert!(page.contains("] U206"), "{page}");
+    // Evidence names the file given, with its line.
+    assert!(
+        page.contains("login-exempt.web.config:13: <deny users=\"?\" />"),
+        "{page}"
+    );
+    let login = why(&[&site[..], &["/Secure/Login.aspx"]].concat(), &file);
+    assert!(!login.contains("] U206"), "{login}");
+    assert!(login.contains("No configuration cause found"), "{login}");
+}
+
+#[test]
+fn why_honours_inherit_in_child_applications() {
+    let dir = tempfile::tempdir().unwrap();
+    let apphost = real_apphost_with(
+        dir.path(),
+        r#"<location path="Default Web Site" inheritInChildApplications="false"><system.webServer><security><authentication>
+<anonymousAuthentication enabled="false" /></authentication></security></system.webServer></location>"#,
+    );
+    let text = std::fs::read_to_string(&apphost).unwrap().replacen(
+        "                <bindings>",
+        r#"                <application path="/Child" applicationPool="DefaultAppPool">
+                    <virtualDirectory path="/" physicalPath="%SystemDrive%\inetpub\child" />
+                </application>
+                <bindings>"#,
+        1,
+    );
+    std::fs::write(&apphost, text).unwrap();
+    let site = ["--site", "Default Web Site", "--url"];
+    let root = why(&[&site[..], &["/index.html"]].concat(), &apphost);
+    assert!(root.contains("] U201"), "{root}");
+    assert!(root.contains("applicationHost.config"), "{root}");
+    let child = why(&[&site[..], &["/Child/index.html"]].concat(), &apphost);
+    assert!(!child.contains("] U201"), "{child}");
+}

@@ -121,6 +121,7 @@ fn finding(
         fingerprint: fp.into(),
         waived: None,
         drift: None,
+        confidence: "certain".into(),
     }
 }
 
@@ -151,7 +152,29 @@ fn host(name: &str, status: HostStatus, reason: Option<&str>, rules: &[RuleInfo]
         },
         not_evaluated: Vec::new(),
         problems: Vec::new(),
+        coverage: coverage(evaluated),
         log_401: BTreeMap::new(),
+    }
+}
+
+/// Every kind of fact evaluated, or none.
+pub fn coverage(evaluated: bool) -> Coverage {
+    let state = if evaluated {
+        CoverageState::Evaluated
+    } else {
+        CoverageState::NotCollected
+    };
+    Coverage {
+        evaluated,
+        parts: ["applicationHost.config", "web.config files", "folder ACLs"]
+            .into_iter()
+            .map(|p| CoveragePart {
+                part: p.into(),
+                state,
+                detail: None,
+            })
+            .collect(),
+        not_seen: Vec::new(),
     }
 }
 

@@ -201,6 +201,7 @@ pub fn fleet(hosts: usize, findings: usize) -> Report {
             },
             not_evaluated: Vec::new(),
             problems: Vec::new(),
+            coverage: super::fixture::coverage(evaluated),
             log_401,
         });
     }
@@ -265,6 +266,7 @@ pub fn fleet(hosts: usize, findings: usize) -> Report {
             fingerprint: format!("{:016x}{:016x}{:016x}{:016x}", mix(k as u64), mix(k as u64 + 1), mix(k as u64 + 2), mix(k as u64 + 3)),
             waived: waived.then(|| WaiverInfo { justification: "accepted risk, ticket RISK-2231".into(), expires: "2026-12-31".into() }),
             drift: None,
+            confidence: "certain".into(),
         });
     }
     let mut counts: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();

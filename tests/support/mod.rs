@@ -56,6 +56,7 @@ impl Host {
         s.host.env.insert("windir".into(), r"C:\Windows".into());
         s.collected = Collected {
             config: true,
+            web_configs: true,
             acls: true,
             accounts: true,
             registry: true,

@@ -227,6 +227,78 @@ pub struct Finding {
     pub waived: Option<WaiverInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<Drift>,
+    /// How far the finding can be trusted given what was seen: `certain`, or
+    /// `unless overridden in <file>` when a web.config that was not seen may set the section.
+    #[serde(default = "certain")]
+    pub confidence: String,
+}
+
+/// The confidence of a finding that rests on nothing unseen.
+pub const CERTAIN: &str = "certain";
+
+fn certain() -> String {
+    CERTAIN.to_string()
+}
+
+/// What one host's result rests on: each kind of fact and whether it was evaluated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Coverage {
+    /// Whether any rule could judge the host. `false` is "not evaluated", never "clean".
+    pub evaluated: bool,
+    /// One entry per kind of fact, in a fixed order.
+    pub parts: Vec<CoveragePart>,
+    /// Sections a site delegates to a web.config file that was not seen: findings on them
+    /// hold "unless overridden in <file>".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_seen: Vec<NotSeen>,
+}
+
+/// One kind of fact and how much of it was evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CoveragePart {
+    /// `applicationHost.config`, `web.config files`, `folder ACLs`, `account SIDs`,
+    /// `registry values` or `IIS logs`.
+    pub part: String,
+    pub state: CoverageState,
+    /// What was seen, or what was missing and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// How much of a kind of fact was evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CoverageState {
+    /// Collected and read in full.
+    Evaluated,
+    /// Collected, but some of it could not be read.
+    Partial,
+    /// Not collected (or not given): rules that need it were not evaluated.
+    NotCollected,
+}
+
+impl CoverageState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CoverageState::Evaluated => "evaluated",
+            CoverageState::Partial => "partial",
+            CoverageState::NotCollected => "not collected",
+        }
+    }
+}
+
+/// A web.config file a site delegates sections to, which was not seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct NotSeen {
+    pub site: String,
+    /// The application's URL path.
+    pub url_path: String,
+    /// Where the file would be (Windows path).
+    pub file: String,
+    /// Why it was not seen.
+    pub reason: String,
+    /// Sections the rules read that this file may set (not locked at the site).
+    pub sections: Vec<String>,
 }
 
 /// How a host ended.
@@ -258,6 +330,9 @@ pub enum HostStatus {
     ProtocolError,
     /// The connection broke in the middle of an exchange.
     ConnectionLost,
+    /// Reached and read, but nothing in it could be judged (no applicationHost.config was
+    /// collected): never "clean".
+    NotEvaluated,
     /// Not contacted, on purpose (e.g. its credential was already rejected by other hosts).
     Skipped,
     /// The sweep was interrupted before this host finished.
@@ -279,6 +354,7 @@ impl HostStatus {
             HostStatus::CollectorError => "collector-error",
             HostStatus::ProtocolError => "protocol-error",
             HostStatus::ConnectionLost => "connection-lost",
+            HostStatus::NotEvaluated => "not-evaluated",
             HostStatus::Skipped => "skipped",
             HostStatus::Interrupted => "interrupted",
         }
@@ -331,10 +407,27 @@ pub struct HostResult {
     pub not_evaluated: Vec<NotEvaluated>,
     /// Problems reading this host's facts (file errors, collection errors).
     pub problems: Vec<String>,
+    /// What was evaluated and what was not.
+    #[serde(default)]
+    pub coverage: Coverage,
     /// 401 responses in the logs by site: `"<site id>": {"401.3/5": n, …}` (challenge legs
     /// excluded).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub log_401: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+impl HostResult {
+    /// Evaluated with every kind of fact read in full and nothing delegated to an unseen file.
+    pub fn fully_covered(&self) -> bool {
+        self.status == HostStatus::Ok
+            && self.coverage.evaluated
+            && self.coverage.not_seen.is_empty()
+            && self
+                .coverage
+                .parts
+                .iter()
+                .all(|p| p.state == CoverageState::Evaluated)
+    }
 }
 
 /// A rule as listed in the report's appendix.

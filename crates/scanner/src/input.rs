@@ -326,16 +326,32 @@ pub fn snapshot_from_apphost(host: &str, text: &str) -> Snapshot {
     let mut s = Snapshot::new(host);
     s.collected = Collected {
         config: true,
+        web_configs: false,
         ..Collected::default()
     };
     s.files.push(ConfigFile {
-        path: r"C:\Windows\System32\inetsrv\config\applicationHost.config".into(),
+        path: APPHOST_PATH.into(),
         role: FileRole::ApplicationHost,
         text: Some(text.to_string()),
         error: None,
         truncated: false,
     });
     s
+}
+
+/// Where a bare applicationHost.config is placed.
+pub const APPHOST_PATH: &str = r"C:\Windows\System32\inetsrv\config\applicationHost.config";
+
+impl Input {
+    /// Where a bare file is placed on the host it is checked as (`None` for a snapshot):
+    /// evidence names the given file instead.
+    pub fn placed_at(&self) -> Option<&'static str> {
+        match self {
+            Input::AppHostConfig(_) => Some(APPHOST_PATH),
+            Input::WebConfig(_) => Some(DEFAULT_SITE_WEB_CONFIG),
+            _ => None,
+        }
+    }
 }
 
 /// Where a bare web.config is placed on the default host: the root of "Default Web Site".
@@ -364,6 +380,8 @@ pub fn snapshot_from_web_config(host: &str, text: &str) -> Snapshot {
         _ => body.to_string(),
     };
     s.host.env.insert("SystemDrive".into(), "C:".into());
+    // The given file is the site's web.config: the assumption is stated, not a gap.
+    s.collected.web_configs = true;
     s.files.push(ConfigFile {
         path: DEFAULT_SITE_WEB_CONFIG.into(),
         role: FileRole::WebConfig,

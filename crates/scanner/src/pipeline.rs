@@ -17,6 +17,8 @@ use std::time::Instant;
 
 use tokio::sync::Semaphore;
 
+pub mod coverage;
+
 use crate::collect::sweep::HostCollection;
 use crate::finding::{
     Finding, HostResult, HostStatus, LogEvidence, NotEvaluated, Severity, Timings,
@@ -47,8 +49,35 @@ pub fn analyze(
     settings: &RuleSettings,
     today: chrono::NaiveDate,
 ) -> Analysis {
+    evaluate(HostContext::new(snapshot), source, settings, today)
+}
+
+/// Runs every enabled rule on one URL of one site only (`why`): what holds at exactly that
+/// path, its most specific `<location>` applied, plus the host-wide findings.
+pub fn analyze_at(
+    snapshot: &Snapshot,
+    source: &str,
+    settings: &RuleSettings,
+    today: chrono::NaiveDate,
+    site: &str,
+    url_path: &str,
+) -> Analysis {
+    evaluate(
+        HostContext::focused(snapshot, site, url_path),
+        source,
+        settings,
+        today,
+    )
+}
+
+fn evaluate(
+    ctx: HostContext<'_>,
+    source: &str,
+    settings: &RuleSettings,
+    today: chrono::NaiveDate,
+) -> Analysis {
     let started = Instant::now();
-    let ctx = HostContext::new(snapshot);
+    let snapshot = ctx.snapshot;
     let host = snapshot.host.name.clone();
     let mut findings = Vec::new();
     let mut evaluated = Vec::new();
@@ -127,15 +156,26 @@ pub fn analyze(
                 "the snapshot holds no applicationHost.config: nothing to evaluate".to_string()
             })
         });
+    let coverage = coverage::of_host(snapshot, &ctx.config, evaluated.len());
+    coverage::qualify(&mut findings, &coverage);
     let status = if apphost_error.is_some() {
         findings.clear();
         HostStatus::Error
+    } else if !coverage.evaluated && findings.is_empty() {
+        HostStatus::NotEvaluated
     } else if problems.is_empty() && missing_facts.is_empty() {
         HostStatus::Ok
     } else {
         HostStatus::Partial
     };
     let reason = apphost_error.or_else(|| {
+        (status == HostStatus::NotEvaluated).then(|| {
+            "no applicationHost.config was collected: nothing about IIS could be judged (not \
+             evaluated, which is not clean)"
+                .to_string()
+        })
+    });
+    let reason = reason.or_else(|| {
         (!missing_facts.is_empty()).then(|| {
             format!(
                 "only part of the host's facts were available; not collected: {}",
@@ -164,6 +204,7 @@ pub fn analyze(
         rules_evaluated: evaluated,
         not_evaluated,
         problems,
+        coverage,
         log_401: log_summary(snapshot),
     };
     Analysis {
@@ -179,11 +220,8 @@ pub fn analyze_input(input: &Input, settings: &RuleSettings, today: chrono::Naiv
     match input::load(input) {
         Ok(snapshot) => {
             let mut a = analyze(&snapshot, &source, settings, today);
+            echo_given_file(input, &mut a.findings);
             if let Input::WebConfig(_) = input {
-                // Evidence names the file the user gave, not where it was placed.
-                for f in &mut a.findings {
-                    echo_input(f, input::DEFAULT_SITE_WEB_CONFIG, &source);
-                }
                 // State the assumption where people and pipelines read.
                 tracing::warn!("{source}: {}", input::DEFAULT_HOST_NOTE);
                 a.host.reason = Some(match a.host.reason.take() {
@@ -207,6 +245,16 @@ pub fn analyze_input(input: &Input, settings: &RuleSettings, today: chrono::Naiv
                 ),
                 findings: Vec::new(),
             }
+        }
+    }
+}
+
+/// Evidence, messages and fixes name the file the user gave, not where a bare file was placed.
+pub fn echo_given_file(input: &Input, findings: &mut [Finding]) {
+    if let Some(placed) = input.placed_at() {
+        let given = input.path().display().to_string();
+        for f in findings {
+            echo_input(f, placed, &given);
         }
     }
 }
@@ -348,6 +396,7 @@ pub fn failed_host(name: &str, source: &str, status: HostStatus, reason: &str) -
         applications: 0,
         findings: 0,
         rules_evaluated: Vec::new(),
+        coverage: Default::default(),
         not_evaluated: Vec::new(),
         problems: Vec::new(),
         log_401: BTreeMap::new(),

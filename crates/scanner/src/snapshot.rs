@@ -80,11 +80,15 @@ pub struct HostFacts {
 }
 
 /// Which kinds of facts a snapshot holds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Collected {
     /// Configuration files were read.
     #[serde(default)]
     pub config: bool,
+    /// The sites' web.config files were looked for (with `config`). `false` when only an
+    /// applicationHost.config was given: what the sites delegate to web.config files is unseen.
+    #[serde(default = "looked_for")]
+    pub web_configs: bool,
     /// Folder ACLs were read.
     #[serde(default)]
     pub acls: bool,
@@ -97,6 +101,24 @@ pub struct Collected {
     /// W3C logs were summarised.
     #[serde(default)]
     pub logs: bool,
+}
+
+fn looked_for() -> bool {
+    true
+}
+
+impl Default for Collected {
+    /// Nothing collected; web.config files count as looked for whenever configuration is.
+    fn default() -> Self {
+        Collected {
+            config: false,
+            web_configs: true,
+            acls: false,
+            accounts: false,
+            registry: false,
+            logs: false,
+        }
+    }
 }
 
 /// What a configuration file is.

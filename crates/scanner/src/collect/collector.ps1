@@ -603,7 +603,7 @@ function Get-EnvFacts {
 # ---------------------------------------------------------------- document
 function Invoke-Collector {
     $collectedAt = [DateTime]::UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", [Globalization.CultureInfo]::InvariantCulture)
-    $collected = [ordered]@{ config = $false; acls = $false; accounts = $false; registry = $false; logs = $false }
+    $collected = [ordered]@{ config = $false; web_configs = $true; acls = $false; accounts = $false; registry = $false; logs = $false }
     $h = Get-HostFacts
     $h.collected_at = $collectedAt
 

@@ -6,16 +6,16 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::acl::{self, AccessDecision, IdentitySource};
-use crate::input::{discover, load};
+use crate::input::{discover, load, Input};
 use crate::rules::common::SitePath;
 use crate::rules::HostContext;
 use crate::snapshot::Snapshot;
 
 /// Reads exactly one host from a snapshot file or an applicationHost.config.
-pub fn load_one(path: &Path) -> anyhow::Result<Snapshot> {
+pub fn load_one(path: &Path) -> anyhow::Result<(Input, Snapshot)> {
     let inputs = discover(&[path.to_path_buf()])?;
     match inputs.as_slice() {
-        [one] => load(one).map_err(|e| anyhow::anyhow!("{e}")),
+        [one] => Ok((one.clone(), load(one).map_err(|e| anyhow::anyhow!("{e}"))?)),
         [] => anyhow::bail!("{}: no snapshot or applicationHost.config", path.display()),
         _ => anyhow::bail!(
             "{}: holds {} hosts; name one snapshot file",
@@ -66,7 +66,7 @@ pub fn config(
     section: Option<&str>,
     json: bool,
 ) -> anyhow::Result<String> {
-    let snapshot = load_one(path)?;
+    let (_, snapshot) = load_one(path)?;
     let ctx = HostContext::new(&snapshot);
     check_site(&ctx, site, path)?;
     let report = crate::iis::ConfigReport::build(&ctx.config, site, url, section);
@@ -119,7 +119,7 @@ fn outcome_word(d: &AccessDecision) -> String {
 
 /// `access`: who reads the content behind a path, per authentication method, and may they.
 pub fn access(path: &Path, site: &str, url: &str) -> anyhow::Result<AccessReport> {
-    let snapshot = load_one(path)?;
+    let (_, snapshot) = load_one(path)?;
     let ctx = HostContext::new(&snapshot);
     check_site(&ctx, site, path)?;
     let r = ctx

@@ -15,6 +15,27 @@ use crate::report::{OutputOptions, Report};
 
 /// The one-paragraph summary printed after a run (on stdout): hosts by status, findings by
 /// severity, waived findings, and the files written.
+/// What one host's result did not see, in a few words.
+fn not_covered(host: Option<&crate::finding::HostResult>) -> String {
+    let Some(h) = host else {
+        return String::new();
+    };
+    let mut missing: Vec<String> = h
+        .coverage
+        .parts
+        .iter()
+        .filter(|p| p.state != crate::finding::CoverageState::Evaluated)
+        .map(|p| format!("{} {}", p.part, p.state.as_str()))
+        .collect();
+    if !h.coverage.not_seen.is_empty() {
+        missing.push(format!(
+            "{} delegating applications not seen",
+            h.coverage.not_seen.len()
+        ));
+    }
+    missing.join(", ")
+}
+
 pub fn summary(report: &Report, out: &OutputOptions) -> String {
     let t = &report.totals;
     let statuses: Vec<String> = t
@@ -42,6 +63,41 @@ pub fn summary(report: &Report, out: &OutputOptions) -> String {
             String::new()
         }
     );
+    // Say what a "0 findings" rests on: clean only where everything was evaluated.
+    let clean = report
+        .hosts
+        .iter()
+        .filter(|h| h.fully_covered() && h.findings == 0)
+        .count();
+    let partly: Vec<&str> = report
+        .hosts
+        .iter()
+        .filter(|h| h.status.evaluated() && !h.fully_covered())
+        .map(|h| h.name.as_str())
+        .collect();
+    let unsure = report
+        .findings
+        .iter()
+        .filter(|f| f.confidence != crate::finding::CERTAIN)
+        .count();
+    if !partly.is_empty() || unsure > 0 {
+        text.push_str(&format!(
+            "coverage: {clean} clean, {} partly evaluated{}{}\n",
+            partly.len(),
+            match partly.as_slice() {
+                [one] => format!(
+                    " ({one}: {})",
+                    not_covered(report.hosts.iter().find(|h| h.name == *one))
+                ),
+                _ => String::new(),
+            },
+            if unsure > 0 {
+                format!("; {unsure} findings hold unless overridden in a web.config not seen")
+            } else {
+                String::new()
+            }
+        ));
+    }
     for f in &out.formats {
         text.push_str(&format!(
             "wrote {}\n",

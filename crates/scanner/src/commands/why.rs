@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::finding::{Finding, NotEvaluated, Substatus};
-use crate::pipeline::analyze;
+use crate::pipeline::{analyze, analyze_at};
 use crate::rules::common::url_within;
 use crate::rules::settings::RuleSettings;
 
@@ -59,7 +59,7 @@ pub fn run(
     substatus: Option<Substatus>,
     settings: &RuleSettings,
 ) -> anyhow::Result<Diagnosis> {
-    let snapshot = load_one(path)?;
+    let (input, snapshot) = load_one(path)?;
     let today = chrono::Utc::now().date_naive();
     let a = analyze(&snapshot, &path.display().to_string(), settings, today);
     if !a.host.status.evaluated() {
@@ -83,7 +83,18 @@ pub fn run(
     } else {
         format!("/{url}")
     };
-    let mut causes: Vec<Finding> = a
+    // What holds at exactly this URL: a page its own <location> exempts is not blamed on its
+    // folder's rule (the full analysis reports causes once, at the shallowest path).
+    let mut focused = analyze_at(
+        &snapshot,
+        &path.display().to_string(),
+        settings,
+        today,
+        &site_cfg.name,
+        &url,
+    );
+    crate::pipeline::echo_given_file(&input, &mut focused.findings);
+    let mut causes: Vec<Finding> = focused
         .findings
         .into_iter()
         .filter(|f| explains(f, site, &url))

@@ -151,6 +151,10 @@ struct Summary {
     evaluated: u32,
     /// Hosts that could not be evaluated.
     failed: u32,
+    /// Fully evaluated hosts without an open finding.
+    clean: u32,
+    /// Evaluated hosts with part of their facts missing or unseen.
+    partly: u32,
     findings: u32,
     waived: u32,
     status_cards: Vec<StatusCard>,
@@ -322,6 +326,16 @@ fn summary(report: &Report) -> Summary {
         hosts: report.hosts.len() as u32,
         evaluated,
         failed: report.hosts.len() as u32 - evaluated,
+        clean: report
+            .hosts
+            .iter()
+            .filter(|h| h.fully_covered() && h.findings == 0)
+            .count() as u32,
+        partly: report
+            .hosts
+            .iter()
+            .filter(|h| h.status.evaluated() && !h.fully_covered())
+            .count() as u32,
         findings: report.totals.findings,
         waived: report.totals.waived,
         status_cards,

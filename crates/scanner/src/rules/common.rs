@@ -49,25 +49,49 @@ impl<'a> HostContext<'a> {
             .clone()
     }
 
+    /// A context whose rules look at one URL only: `why` asks what holds at exactly that path,
+    /// with its most specific `<location>` applied, instead of what holds at its folders.
+    /// Content ACLs are judged at the nearest collected folder of the URL (a page has none).
+    pub fn focused(snapshot: &'a crate::snapshot::Snapshot, site: &str, url_path: &str) -> Self {
+        let ctx = HostContext::new(snapshot);
+        let mut paths = ctx.site_path_list(site, std::iter::once(url_path.to_string()));
+        for p in &mut paths {
+            if let Some(folder) = p.physical_path.take() {
+                p.physical_path = Some(nearest_collected(snapshot, &folder));
+            }
+        }
+        let _ = ctx.site_paths.set(paths);
+        ctx
+    }
+
     fn compute_site_paths(&self) -> Vec<SitePath> {
         let mut out = Vec::new();
         for site in self.config.sites() {
-            for p in self.config.paths_to_evaluate(&site.name) {
-                let r = self.config.resolve_path(&site.name, &p);
-                out.push(SitePath {
-                    site: site.name.clone(),
-                    url_path: p,
-                    application: r.as_ref().and_then(|r| r.application.clone()),
-                    pool: r.as_ref().and_then(|r| r.application_pool.clone()),
-                    physical_path: r.as_ref().and_then(|r| r.physical_path.clone()),
-                    skips_web_config: r.as_ref().is_some_and(|r| {
-                        r.web_configs
-                            .iter()
-                            .any(|w| w.file.is_some() && w.ignored.is_some())
-                    }),
-                    connect_as: r.and_then(|r| r.connect_as),
-                });
-            }
+            out.extend(self.site_path_list(&site.name, self.config.paths_to_evaluate(&site.name)));
+        }
+        out
+    }
+
+    fn site_path_list(&self, site: &str, urls: impl IntoIterator<Item = String>) -> Vec<SitePath> {
+        let mut out = Vec::new();
+        let Some(site) = self.config.site(site) else {
+            return out;
+        };
+        for p in urls {
+            let r = self.config.resolve_path(&site.name, &p);
+            out.push(SitePath {
+                site: site.name.clone(),
+                url_path: p,
+                application: r.as_ref().and_then(|r| r.application.clone()),
+                pool: r.as_ref().and_then(|r| r.application_pool.clone()),
+                physical_path: r.as_ref().and_then(|r| r.physical_path.clone()),
+                skips_web_config: r.as_ref().is_some_and(|r| {
+                    r.web_configs
+                        .iter()
+                        .any(|w| w.file.is_some() && w.ignored.is_some())
+                }),
+                connect_as: r.and_then(|r| r.connect_as),
+            });
         }
         out
     }
@@ -340,6 +364,21 @@ pub(super) fn global_module_evidence(
                 Some(Origin::File { path, line }) => d.config_line(path, *line, text),
                 _ => d.fact(EvidenceKind::Config, None, text),
             }
+        }
+    }
+}
+
+/// `path`, or the nearest folder above it whose ACL the snapshot holds (`path` itself when
+/// none does, so the rule says the ACL was not collected).
+fn nearest_collected(snapshot: &crate::snapshot::Snapshot, path: &str) -> String {
+    let mut p = path.trim_end_matches('\\');
+    loop {
+        if snapshot.acl_at(p).is_some() {
+            return p.to_string();
+        }
+        match p.rfind('\\') {
+            Some(i) if i > 2 => p = &p[..i],
+            _ => return path.to_string(),
         }
     }
 }

@@ -220,6 +220,7 @@ impl Sink {
             fingerprint,
             waived: None,
             drift: None,
+            confidence: crate::finding::CERTAIN.into(),
         });
     }
 

@@ -60,6 +60,7 @@ pub(super) fn render(h: &HostModel) -> Snapshot {
     };
     snap.collected = Collected {
         config: true,
+        web_configs: true,
         acls: true,
         accounts: true,
         registry: true,

@@ -772,3 +772,205 @@ fn why_honours_inherit_in_child_applications() {
     let child = why(&[&site[..], &["/Child/index.html"]].concat(), &apphost);
     assert!(!child.contains("] U201"), "{child}");
 }
+
+#[test]
+fn access_names_the_pool_identity_and_its_sid_without_an_acl() {
+    let dir = tempfile::tempdir().unwrap();
+    let apphost = real_apphost_with(
+        dir.path(),
+        r#"<location path="Default Web Site"><system.webServer><security><authentication>
+<anonymousAuthentication userName="" /></authentication></security></system.webServer></location>"#,
+    );
+    let a = iis_sweep()
+        .args(["access", "--json", "--site", "Default Web Site"])
+        .arg(&apphost)
+        .assert()
+        .success();
+    let r: Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    let id = &r["identities"][0];
+    assert_eq!(id["principal"], r"IIS APPPOOL\DefaultAppPool", "{r}");
+    // The virtual account's SID: S-1-5-82 and the SHA-1 of the upper-cased pool name.
+    assert_eq!(
+        id["sid"],
+        "S-1-5-82-3006700770-424185619-1745488364-794895919-4004696415"
+    );
+    let why = id["not_evaluated"].as_str().unwrap();
+    assert!(
+        why.contains(r"no ACL collected for C:\inetpub\wwwroot"),
+        "{why}"
+    );
+    assert!(why.contains("icacls"), "{why}");
+}
+
+#[test]
+fn snapshot_schema_errors_give_the_json_path_and_place_without_rust_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(examples().join("WEB-01.json")).unwrap();
+    let mut snap: Value = serde_json::from_str(&text).unwrap();
+    let cases: [(&str, fn(&mut Value), &str); 3] = [
+        (
+            "registry",
+            |s| s["registry"][0]["data"] = serde_json::json!({"x": 1}),
+            "$.registry[0].data: expected registry data",
+        ),
+        (
+            "role",
+            |s| s["files"][0]["role"] = "app-host".into(),
+            "$.files[0].role: unknown variant \"app-host\"",
+        ),
+        (
+            "host",
+            |s| s["host"] = "web".into(),
+            "$.host: invalid type: string \"web\", expected an object",
+        ),
+    ];
+    for (name, break_it, expected) in cases {
+        let mut s = snap.clone();
+        break_it(&mut s);
+        let file = dir.path().join(format!("{name}.json"));
+        std::fs::write(&file, serde_json::to_string_pretty(&s).unwrap()).unwrap();
+        let a = iis_sweep()
+            .args(["check", "--format", "json", "--out"])
+            .arg(dir.path().join("out"))
+            .arg(&file)
+            .assert()
+            .code(3);
+        let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert!(stderr.contains(", column "), "{name}: {stderr}");
+        for rust in [
+            "RegistryData",
+            "untagged",
+            "Option",
+            "struct ",
+            "HostFacts",
+            "FileRole",
+        ] {
+            assert!(!stderr.contains(rust), "{name}: {rust} in {stderr}");
+        }
+    }
+    snap["schema"] = "iis-sweep/snapshot/9".into();
+    snap["host"] = "web".into();
+    let file = dir.path().join("future.json");
+    std::fs::write(&file, snap.to_string()).unwrap();
+    let a = iis_sweep()
+        .args(["check", "--format", "json", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&file)
+        .assert()
+        .code(3);
+    // A snapshot of another version is named as such, not as a type error.
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(stderr.contains("iis-sweep/snapshot/9"), "{stderr}");
+}
+
+/// The real IIS Express applicationhost.config (origin: tests/fixtures/iis/real/README.md) with
+/// two third-party ISAPI filters added next to ASP.NET's, one per bitness, and the pool's
+/// `enable32BitAppOnWin64` set as given.
+fn iisexpress_with_filters(dir: &Path, pool_32bit: bool) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/iis/real/iisexpress/applicationhost.config");
+    let mut text = std::fs::read_to_string(src).unwrap().replacen(
+        "<isapiFilters>",
+        r#"<isapiFilters>
+            <filter name="SsoAgent32" path="C:\Agents\sso32.dll" preCondition="bitness32" />
+            <filter name="SsoAgent64" path="C:\Agents\sso64.dll" preCondition="bitness64,runtimeVersionv4.0" />"#,
+        1,
+    );
+    if pool_32bit {
+        text = text.replacen(
+            r#"<add name="Clr4IntegratedAppPool" "#,
+            r#"<add name="Clr4IntegratedAppPool" enable32BitAppOnWin64="true" "#,
+            1,
+        );
+    }
+    let p = dir.join(format!("applicationhost-{pool_32bit}.config"));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn isapi_filters_respect_precondition_against_the_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    for (pool_32bit, fires, silent, bitness) in [
+        (false, "SsoAgent64", "SsoAgent32", "64-bit"),
+        (true, "SsoAgent32", "SsoAgent64", "32-bit"),
+    ] {
+        let out = dir.path().join(format!("out-{pool_32bit}"));
+        iis_sweep()
+            .args(["check", "--fail-on", "none", "--format", "json", "--out"])
+            .arg(&out)
+            .arg(iisexpress_with_filters(dir.path(), pool_32bit))
+            .assert()
+            .success();
+        let report = read_report(&out);
+        let messages: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "U401")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            messages.iter().any(|m| m.contains(fires)
+                && m.contains(&format!(
+                    "holds in pool Clr4IntegratedAppPool ({bitness}, v4.0, Integrated)"
+                ))),
+            "{pool_32bit}: {messages:?}"
+        );
+        assert!(
+            !messages.iter().any(|m| m.contains(silent)),
+            "{pool_32bit}: {messages:?}"
+        );
+        // ASP.NET's own filters are never reported.
+        assert!(
+            !messages.iter().any(|m| m.contains("ASP.Net")),
+            "{messages:?}"
+        );
+    }
+}
+
+#[test]
+fn an_authentication_module_kept_out_of_the_pool_by_its_precondition_is_a_401_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/iis/real/iisexpress/applicationhost.config");
+    let text = std::fs::read_to_string(src)
+        .unwrap()
+        .replacen(
+            r#"<add name="WindowsAuthenticationModule" image="%IIS_BIN%\authsspi.dll" />"#,
+            r#"<add name="WindowsAuthenticationModule" image="%IIS_BIN%\authsspi.dll" preCondition="bitness32" />"#,
+            1,
+        )
+        .replacen(
+            r#"<anonymousAuthentication enabled="true" userName="" />"#,
+            r#"<anonymousAuthentication enabled="false" userName="" />"#,
+            1,
+        )
+        .replacen(
+            r#"<windowsAuthentication enabled="false">"#,
+            r#"<windowsAuthentication enabled="true">"#,
+            1,
+        );
+    let config = dir.path().join("applicationhost.config");
+    std::fs::write(&config, text).unwrap();
+    let out = dir.path().join("out");
+    iis_sweep()
+        .args(["check", "--format", "json", "--out"])
+        .arg(&out)
+        .arg(&config)
+        .assert()
+        .code(1);
+    let report = read_report(&out);
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "U202")
+        .unwrap_or_else(|| panic!("no U202: {report}"));
+    let m = f["message"].as_str().unwrap();
+    assert!(
+        m.contains("not loaded: preCondition \"bitness32\" (bitness32) does not hold in pool Clr4IntegratedAppPool (64-bit, v4.0, Integrated)"),
+        "{m}"
+    );
+}

@@ -267,31 +267,105 @@ pub fn parse_snapshot(bytes: &[u8]) -> Result<Snapshot, String> {
     } else {
         bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
     };
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        format!(
-            "not a JSON document (line {}, column {}): {e}; expected a snapshot written by the \
-             iis-sweep collector",
-            e.line(),
-            e.column()
-        )
-    })?;
-    match value.get("schema").and_then(|s| s.as_str()) {
-        Some(SNAPSHOT_SCHEMA) => {}
-        Some(other) => {
-            return Err(format!(
-                "schema is {other:?}, this version of iis-sweep reads {SNAPSHOT_SCHEMA:?}; \
-                 re-collect the host with `iis-sweep collector` from this version"
-            ))
-        }
-        None => {
-            return Err(format!(
-                "no \"schema\" field: this is not an iis-sweep snapshot (expected \
-                 \"schema\": \"{SNAPSHOT_SCHEMA}\")"
+    // One pass straight into the snapshot; the slower look at the "schema" field is only for
+    // explaining a failure.
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed: Result<Snapshot, _> = serde_path_to_error::deserialize(&mut de);
+    let schema_error = |schema: Option<&str>| match schema {
+        Some(SNAPSHOT_SCHEMA) => None,
+        Some(other) => Some(format!(
+            "schema is {other:?}, this version of iis-sweep reads {SNAPSHOT_SCHEMA:?}; \
+             re-collect the host with `iis-sweep collector` from this version"
+        )),
+        None => Some(format!(
+            "no \"schema\" field: this is not an iis-sweep snapshot (expected \
+             \"schema\": \"{SNAPSHOT_SCHEMA}\")"
+        )),
+    };
+    match parsed {
+        Ok(s) => match schema_error(Some(&s.schema)) {
+            Some(e) => Err(e),
+            None => Ok(s),
+        },
+        Err(e) => {
+            let inner = e.inner();
+            if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+                return Err(format!(
+                    "not a JSON document (line {}, column {}): {}; expected a snapshot written \
+                     by the iis-sweep collector",
+                    inner.line(),
+                    inner.column(),
+                    plain_serde_message(&inner.to_string())
+                ));
+            }
+            let value: Option<serde_json::Value> = serde_json::from_slice(bytes).ok();
+            let schema = value
+                .as_ref()
+                .and_then(|v| v.get("schema"))
+                .and_then(|s| s.as_str());
+            if let Some(schema_problem) = schema_error(schema) {
+                return Err(schema_problem);
+            }
+            Err(format!(
+                "line {}, column {}: at {}: {}; the snapshot does not match {SNAPSHOT_SCHEMA} \
+                 (docs/snapshot.md describes each field)",
+                inner.line(),
+                inner.column(),
+                json_path(&e.path().to_string()),
+                plain_serde_message(&inner.to_string())
             ))
         }
     }
-    serde_json::from_value(value)
-        .map_err(|e| format!("snapshot does not match {SNAPSHOT_SCHEMA}: {e}"))
+}
+
+/// `host.env.x` / `files[3].role` as a JSON path (`$.files[3].role`); `.` is the root.
+fn json_path(path: &str) -> String {
+    if path == "." || path.is_empty() {
+        "$".to_string()
+    } else {
+        format!("$.{path}")
+    }
+}
+
+/// serde's message without the Rust in it: no type names, no "at line" suffix (the caller
+/// gives the place).
+fn plain_serde_message(msg: &str) -> String {
+    let msg = match msg.find(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    };
+    let mut out = msg.to_string();
+    if out.contains("untagged enum RegistryData") {
+        return "expected registry data: a number, a string, a list of strings or null".into();
+    }
+    if let Some(i) = out.find("untagged enum ") {
+        out.truncate(i);
+        out.push_str("any accepted form");
+    }
+    for (rust, plain) in [
+        ("expected u64", "expected a whole number ≥ 0"),
+        ("expected u32", "expected a whole number ≥ 0"),
+        ("expected u16", "expected a whole number ≥ 0"),
+        ("expected u8", "expected a whole number ≥ 0"),
+        ("expected i64", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+        ("expected option", "expected a value or null"),
+        ("expected a sequence", "expected a list ([…])"),
+        ("expected a map", "expected an object ({…})"),
+    ] {
+        out = out.replace(rust, plain);
+    }
+    if let Some(i) = out.find("expected struct ") {
+        out.truncate(i);
+        out.push_str("expected an object ({…})");
+    }
+    if let Some(i) = out.find("expected enum ") {
+        out.truncate(i);
+        out.push_str("expected one of the documented values");
+    }
+    out.replace("`", "\"")
 }
 
 /// Decodes a text file: UTF-8 (with or without BOM) or UTF-16 with a BOM.

@@ -86,6 +86,9 @@ pub struct IdentityAccess {
     pub source: String,
     /// The principal, e.g. `IIS APPPOOL\Shop`.
     pub principal: Option<String>,
+    /// Its SID, e.g. `S-1-5-82-…` for a pool identity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     /// `granted`, `denied`, `not-granted`, `unknown`.
     pub folder: String,
     pub files: String,
@@ -158,17 +161,31 @@ pub fn access(path: &Path, site: &str, url: &str) -> anyhow::Result<AccessReport
             modes,
             source,
             principal: None,
+            sid: None,
             folder: "unknown".into(),
             files: "unknown".into(),
             evidence: Vec::new(),
             not_evaluated: None,
         };
+        // Who serves the content is known from the configuration alone: named even when the
+        // folder's ACL was not collected.
+        if let Ok(pr) = &id.principal {
+            row.principal = Some(pr.description.clone());
+            row.sid = Some(pr.user_sid.to_string());
+        }
         match (&id.principal, &sd) {
             (Err(u), _) => row.not_evaluated = Some(u.to_string()),
             (_, None) => row.not_evaluated = Some("the path has no physical folder".into()),
-            (_, Some(Err(e))) => row.not_evaluated = Some(e.clone()),
+            (Ok(pr), Some(Err(e))) => {
+                row.not_evaluated = Some(format!(
+                    "{e}: whether {} ({}) may read it is unknown; run icacls \"{}\" on the host \
+                     and look for that account or one of its groups",
+                    pr.description,
+                    pr.user_sid,
+                    p.physical_path.as_deref().unwrap_or_default()
+                ))
+            }
             (Ok(pr), Some(Ok(sd))) => {
-                row.principal = Some(pr.description.clone());
                 let rx = acl::read_execute(sd, pr);
                 row.folder = outcome_word(&rx.folder);
                 row.files = outcome_word(&rx.files);
@@ -225,8 +242,14 @@ impl AccessReport {
         }
         for i in &self.identities {
             let _ = writeln!(out, "\n{} [{}]", i.source, i.modes.join(", "));
-            if let Some(p) = &i.principal {
-                let _ = writeln!(out, "  principal: {p}");
+            match (&i.principal, &i.sid) {
+                (Some(p), Some(sid)) => {
+                    let _ = writeln!(out, "  principal: {p} ({sid})");
+                }
+                (Some(p), None) => {
+                    let _ = writeln!(out, "  principal: {p}");
+                }
+                _ => {}
             }
             match &i.not_evaluated {
                 Some(r) => {

@@ -54,6 +54,7 @@ mod files;
 mod inventory;
 mod merge;
 mod model;
+pub mod precondition;
 pub mod redact;
 pub mod render;
 mod resolve;
@@ -78,6 +79,7 @@ pub use model::{
     IgnoredReason, IssueKind, Item, Origin, OverrideModeAt, PlaintextSecret, SecretState, Text,
     Value,
 };
+pub use precondition::PoolRuntime;
 pub use render::{render_text, ConfigReport};
 pub use resolve::{ResolvedPath, WebConfigStep};
 pub use schema::{AllowDefinition, OverrideMode};

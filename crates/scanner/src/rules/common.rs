@@ -3,7 +3,9 @@
 
 use crate::acl::{self, AppIdentityInputs, LogonMethod, PoolIdentityType, PoolLogonType};
 use crate::finding::EvidenceKind;
-use crate::iis::{sections, Effective, Item, ModuleState, Origin, Value};
+use crate::iis::{
+    precondition, sections, Effective, Item, ModuleState, Origin, PoolRuntime, Value,
+};
 use crate::snapshot::{windows_path_eq, FileRole};
 
 use super::{FindingDraft, HostContext};
@@ -320,21 +322,79 @@ pub(super) enum ModuleUse {
     NotInstalled,
     /// In `globalModules` but removed from the `modules` list at this path.
     NotEnabled,
+    /// Installed and listed, but its `preCondition` keeps it out of the path's pool
+    /// ([`module_precondition`] says which).
+    NotLoaded,
 }
 
 /// Whether `module` can run at a path. A configuration without any `<modules>` list (partial
 /// snapshots, minimal fixtures) says nothing about enablement: installed then counts as usable.
 pub(super) fn module_use(ctx: &HostContext, p: &SitePath, module: &str) -> ModuleUse {
+    let usable = if module_precondition(ctx, p, module).is_some() {
+        ModuleUse::NotLoaded
+    } else {
+        ModuleUse::Usable
+    };
     match ctx.config.module_state(&p.site, &p.url_path, module) {
-        ModuleState::Enabled | ModuleState::Unknown => ModuleUse::Usable,
+        ModuleState::Enabled | ModuleState::Unknown => usable,
         ModuleState::NotInstalled => ModuleUse::NotInstalled,
         ModuleState::InstalledNotEnabled => {
             if ctx.section(p, sections::MODULES).collection().is_empty() {
-                ModuleUse::Usable
+                usable
             } else {
                 ModuleUse::NotEnabled
             }
         }
+    }
+}
+
+/// The path's pool as preconditions see it, with its name.
+pub(super) fn pool_runtime(ctx: &HostContext, p: &SitePath) -> Option<(String, PoolRuntime)> {
+    let name = p.pool.as_deref()?;
+    let pool = ctx.config.pool(name)?;
+    Some((pool.name.clone(), PoolRuntime::of(pool)))
+}
+
+/// Why `pre_condition` keeps an entry out of the path's pool:
+/// `preCondition "bitness32" does not hold in pool Shop (64-bit, v4.0, Integrated)`.
+/// `None` when it is loaded there (or the pool is unknown: never a guess that removes).
+pub(super) fn excluded_by(ctx: &HostContext, p: &SitePath, pre_condition: &str) -> Option<String> {
+    let (name, runtime) = pool_runtime(ctx, p)?;
+    let failed = precondition::excludes(pre_condition, &runtime).err()?;
+    Some(format!(
+        "preCondition \"{pre_condition}\" ({failed}) does not hold in pool {name} ({})",
+        runtime.describe()
+    ))
+}
+
+/// Where a precondition keeps `module` out of the path's pool: on its `globalModules` entry
+/// (native modules) or its `<modules>` entry.
+pub(super) fn module_precondition(ctx: &HostContext, p: &SitePath, module: &str) -> Option<String> {
+    let global = ctx
+        .config
+        .global_modules()
+        .iter()
+        .find(|m| m.name.eq_ignore_ascii_case(module))
+        .and_then(|m| excluded_by(ctx, p, &m.pre_condition));
+    global.or_else(|| {
+        let modules = ctx.section(p, sections::MODULES);
+        let entry = modules.collection().iter().find(|i| {
+            i.value("name")
+                .is_some_and(|n| n.eq_ignore_ascii_case(module))
+        })?;
+        excluded_by(ctx, p, entry.value("preCondition").unwrap_or(""))
+    })
+}
+
+/// "; loaded in pool Shop (64-bit, v4.0, Integrated) by its preCondition "bitness64"", or
+/// nothing when the entry has no precondition.
+pub(super) fn loaded_in(ctx: &HostContext, p: &SitePath, pre_condition: &str) -> String {
+    match (pre_condition.trim(), pool_runtime(ctx, p)) {
+        ("", _) | (_, None) => String::new(),
+        (pre, Some((name, runtime))) => format!(
+            "; its preCondition \"{pre}\" holds in pool {name} ({})",
+            runtime.describe()
+        ),
     }
 }
 

@@ -5,8 +5,8 @@ use crate::finding::{EvidenceKind, Severity, Substatus};
 use crate::iis::{sections, Item, Origin};
 
 use super::common::{
-    commit_for, display_path, global_module_evidence, item_evidence, list, located, module_use,
-    ModuleUse, Reported, APPCMD, MS_STATUS,
+    commit_for, display_path, excluded_by, global_module_evidence, item_evidence, list, loaded_in,
+    located, module_use, ModuleUse, Reported, APPCMD, MS_STATUS,
 };
 use super::{Fact, FindingDraft, HostContext, Rule, RuleDocs, Sink};
 
@@ -33,7 +33,10 @@ pub static THIRD_PARTY_ISAPI_FILTER: Rule = Rule {
     docs: RuleDocs {
         what: "Where `IsapiFilterModule` is installed, lists the enabled entries of the effective \
 `system.webServer/isapiFilters` collection other than ASP.NET's own filter \
-(`aspnet_filter.dll`), once per site and filter, at the shallowest path where the filter applies.",
+(`aspnet_filter.dll`), once per site and filter, at the shallowest path where the filter applies. \
+A filter whose `preCondition` (`bitness32`/`bitness64`, `runtimeVersionv2.0`/`v4.0`, \
+`integratedMode`/`classicMode`) does not hold in the path's application pool is not loaded there \
+and not reported; a reported one names the pool its precondition holds in.",
         why: "Only an ISAPI filter produces 401.4 (\"Authorization failed by filter\"). Filters \
 are typically single sign-on agents, URL rewriters or security products from IIS 6 days; their \
 decision logic is not in the IIS configuration, so the scanner can only point at them. When 401.4 \
@@ -75,12 +78,18 @@ fn check_isapi_filters(ctx: &HostContext, sink: &mut Sink) {
             if reported.covers(&p.site, &p.url_path, &name) {
                 continue;
             }
+            // A filter its preCondition keeps out of this path's pool never sees the request.
+            let pre = f.value("preCondition").unwrap_or("");
+            if excluded_by(ctx, &p, pre).is_some() {
+                continue;
+            }
             let target = display_path(&p);
             let mut d = located(
                 FindingDraft::new(format!(
-                    "ISAPI filter \"{name}\" ({}) runs for every request to {target}; a 401.4 \
+                    "ISAPI filter \"{name}\" ({}) runs for every request to {target}{}; a 401.4 \
 there is its decision — check the filter's own configuration and logs.",
-                    f.value("path").unwrap_or("")
+                    f.value("path").unwrap_or(""),
+                    loaded_in(ctx, &p, pre)
                 )),
                 &p,
             )
@@ -110,8 +119,9 @@ pub static ISAPI_CGI_HANDLER: Rule = Rule {
         what: "Lists the effective `system.webServer/handlers` entries mapped to `IsapiModule` or \
 `CgiModule` whose `scriptProcessor` is not one of IIS's or ASP.NET's own (`asp.dll`, \
 `aspnet_isapi.dll`), when that module is installed and `isapiCgiRestriction` lets the DLL/EXE run \
-(listed with `allowed=\"true\"`, or `notListedIsapisAllowed`/`notListedCgisAllowed`). Once per \
-site and handler, at the shallowest path.",
+(listed with `allowed=\"true\"`, or `notListedIsapisAllowed`/`notListedCgisAllowed`), and its \
+`preCondition` holds in the path's application pool (the finding names the pool). Once per site \
+and handler, at the shallowest path.",
         why: "Only an ISAPI extension or a CGI program produces 401.5 (\"Authorization failed by \
 ISAPI/CGI application\"): the program itself answered 401. Its reasons are in its own code and \
 configuration; the scanner points at the handlers that can do it.",
@@ -180,6 +190,10 @@ fn check_isapi_cgi_handlers(ctx: &HostContext, sink: &mut Sink) {
             if module_use(ctx, &p, module) != ModuleUse::Usable {
                 continue;
             }
+            let pre = h.value("preCondition").unwrap_or("");
+            if excluded_by(ctx, &p, pre).is_some() {
+                continue; // not mapped in this path's pool: another handler serves the request
+            }
             // isapiCgiRestriction: listed and allowed, or unlisted ones allowed.
             let wanted = expand(ctx, processor.split('|').next().unwrap_or(processor));
             let listed = restriction
@@ -206,9 +220,10 @@ fn check_isapi_cgi_handlers(ctx: &HostContext, sink: &mut Sink) {
             };
             let mut d = located(
                 FindingDraft::new(format!(
-                    "Handler \"{name}\" ({}) at {target} runs the {kind} {processor}; a 401.5 \
-there is that program's answer — check its own configuration and logs.",
-                    h.value("path").unwrap_or("")
+                    "Handler \"{name}\" ({}) at {target} runs the {kind} {processor}{}; a \
+401.5 there is that program's answer — check its own configuration and logs.",
+                    h.value("path").unwrap_or(""),
+                    loaded_in(ctx, &p, pre)
                 )),
                 &p,
             )

@@ -112,7 +112,11 @@ pub static AUTH_MODULE_MISSING: Rule = Rule {
 that are enabled and checks that the native module implementing each one (e.g. \
 `WindowsAuthenticationModule` for Windows authentication) is listed in `globalModules` and, when \
 the configuration has a `<modules>` list, enabled at that path. Reports a path where no enabled \
-method has a usable module (one usable method is enough for requests to authenticate).",
+method has a usable module (one usable method is enough for requests to authenticate). A module \
+whose `preCondition` (on its `globalModules` or `<modules>` entry) does not hold in the path's \
+application pool — `bitness32` in a 64-bit pool, `runtimeVersionv4.0` in a pool with no managed \
+code, `classicMode` in an Integrated pool — is not loaded there, and the finding says so with the \
+pool.",
         why: "The section saying `enabled=\"true\"` does nothing by itself: without the module no \
 one populates the request's user, and IIS answers 401.2 (\"IIS Web Core\", AuthenticateRequest) \
 for every request. It typically happens when a site that uses Windows authentication is copied \
@@ -151,8 +155,12 @@ fn check_auth_module_missing(ctx: &HostContext, sink: &mut Sink) {
             .iter()
             .map(|(m, _, u)| {
                 let why = match u {
-                    ModuleUse::NotEnabled => "removed from <modules>",
-                    _ => "not installed",
+                    ModuleUse::NotEnabled => "removed from <modules>".to_string(),
+                    ModuleUse::NotLoaded => format!(
+                        "not loaded: {}",
+                        module_precondition(ctx, &p, m.module).unwrap_or_default()
+                    ),
+                    _ => "not installed".to_string(),
                 };
                 format!("{} ({} {why})", m.label, m.module)
             })
@@ -193,6 +201,11 @@ request gets 401.2.",
                         Some(Origin::File { path, line }) => d.config_line(path, *line, text),
                         _ => d.fact(EvidenceKind::Config, None, text),
                     }
+                }
+                ModuleUse::NotLoaded => {
+                    let d = global_module_evidence(ctx, d, m.module);
+                    let why = module_precondition(ctx, &p, m.module).unwrap_or_default();
+                    d.fact(EvidenceKind::Config, None, format!("{} {why}", m.module))
                 }
                 _ => global_module_evidence(ctx, d, m.module),
             };

@@ -62,6 +62,9 @@ pub enum Command {
     /// Show which identity reads the content behind a path, per authentication method, and
     /// whether the folder's ACL lets it.
     Access(AccessArgs),
+    /// Read IIS, HTTPERR and FTP log files copied from a server: requests by status, and the
+    /// 401s by substatus and win32 status with what each means (normal challenge legs apart).
+    Logs(LogsArgs),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
     /// Print the collector script (run it on a host, hand its JSON to `check`).
@@ -257,6 +260,33 @@ pub struct ReportArgs {
     /// A previous report.json: mark findings new or unchanged and list resolved ones.
     #[arg(long, value_name = "REPORT")]
     pub baseline: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    /// Log files, or folders searched for *.log (e.g. a copy of C:\inetpub\logs\LogFiles).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl LogsArgs {
+    pub fn run(self) -> anyhow::Result<Printed> {
+        let r = commands::logs::run(&self.paths)?;
+        let outcome = if r.errors.is_empty() {
+            Outcome::Clean
+        } else {
+            Outcome::Incomplete
+        };
+        let text = if self.json {
+            serde_json::to_string_pretty(&r)? + "\n"
+        } else {
+            r.to_text()
+        };
+        Ok((outcome, text))
+    }
 }
 
 #[derive(Args, Debug)]

@@ -73,6 +73,7 @@ fn run(command: Command, quiet: bool) -> anyhow::Result<Outcome> {
             (Outcome::Clean, summary(&report, &out))
         }
         Command::Why(a) => a.run()?,
+        Command::Logs(a) => a.run()?,
         Command::Config(a) => a.run()?,
         Command::Access(a) => a.run()?,
         Command::Rules(a) => (

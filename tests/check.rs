@@ -807,7 +807,8 @@ fn snapshot_schema_errors_give_the_json_path_and_place_without_rust_names() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(examples().join("WEB-01.json")).unwrap();
     let mut snap: Value = serde_json::from_str(&text).unwrap();
-    let cases: [(&str, fn(&mut Value), &str); 3] = [
+    type Case = (&'static str, fn(&mut Value), &'static str);
+    let cases: [Case; 3] = [
         (
             "registry",
             |s| s["registry"][0]["data"] = serde_json::json!({"x": 1}),

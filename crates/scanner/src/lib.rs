@@ -29,6 +29,7 @@ pub mod inventory;
 // Layer 2: the model of one host.
 pub mod acl;
 pub mod iis;
+pub mod logs;
 
 // Layer 3: judging and showing.
 pub mod report;

@@ -321,16 +321,47 @@ impl Snapshot {
 /// Compares two Windows paths the way NTFS does for our purposes: case-insensitive, `/` and `\`
 /// alike, trailing separators ignored.
 pub fn windows_path_eq(a: &str, b: &str) -> bool {
+    // Called for every ACL lookup: compare in place when both are ASCII (the usual case).
+    if a.is_ascii() && b.is_ascii() {
+        let (a, b) = (trim_separators(a.as_bytes()), trim_separators(b.as_bytes()));
+        let fold = |c: u8| {
+            if c == b'/' {
+                b'\\'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        };
+        return a.len() == b.len() && a.iter().zip(b).all(|(x, y)| fold(*x) == fold(*y));
+    }
     normalize_windows_path(a) == normalize_windows_path(b)
+}
+
+/// Without trailing separators, as [`normalize_windows_path`] does (a drive root keeps its own).
+fn trim_separators(mut p: &[u8]) -> &[u8] {
+    while p.len() > 3 && matches!(p.last(), Some(b'\\' | b'/')) {
+        p = &p[..p.len() - 1];
+    }
+    p
 }
 
 /// Lower-cased, backslash-separated, without a trailing separator.
 pub fn normalize_windows_path(p: &str) -> String {
-    let mut s: String = p
-        .chars()
-        .map(|c| if c == '/' { '\\' } else { c })
-        .collect::<String>()
-        .to_lowercase();
+    let mut s: String = if p.is_ascii() {
+        p.bytes()
+            .map(|c| {
+                if c == b'/' {
+                    '\\'
+                } else {
+                    char::from(c.to_ascii_lowercase())
+                }
+            })
+            .collect()
+    } else {
+        p.chars()
+            .map(|c| if c == '/' { '\\' } else { c })
+            .collect::<String>()
+            .to_lowercase()
+    };
     while s.len() > 3 && s.ends_with('\\') {
         s.pop();
     }

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod inspect;
+pub mod logs;
 pub mod merge;
 pub mod ping;
 pub mod report;

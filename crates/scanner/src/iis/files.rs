@@ -9,7 +9,9 @@
 //! `.`/empty segments dropped. In applicationHost.config (and machine.config / root
 //! web.config) a path is `site[/url/path]`; in a web.config it is relative to the file's folder.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use super::model::{ConfigIssue, IssueKind, Origin};

@@ -165,9 +165,85 @@ fn gather(h: &HostConfig, t: &Target, sid: u32) -> Vec<Cand> {
     out
 }
 
+/// What a merge depends on besides the host's files: the section, the occurrences on the path
+/// with how the target's application roots treat each, and the config path that issues name.
+/// Paths with equal keys have equal merged sections, so the merge is done once per key (most
+/// paths of a site only see the server-level occurrences).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct MergeKey {
+    sid: u32,
+    /// A section no file declares has no id: its name keys it (its merge is the defaults).
+    undeclared: Option<String>,
+    /// (instance, rank, depth, ignored, inheritance stops above it, depth is an app root).
+    cands: Vec<(u32, u32, u32, Option<IgnoredReason>, bool, bool)>,
+    /// The config path at the deepest occurrence (issues quote it).
+    config_path: String,
+}
+
+/// A merge's result, shared between the paths of one [`MergeKey`].
+#[derive(Debug)]
+pub(crate) struct Merged {
+    element: Arc<EffectiveElement>,
+    override_mode: OverrideModeAt,
+    ignored: Vec<Ignored>,
+    issues: Vec<ConfigIssue>,
+}
+
 /// Computes the effective section `section` at target `t`.
 pub(crate) fn compute(h: &HostConfig, t: &Target, section: &str) -> Effective {
     let (sid, info) = h.registry.info(section);
+    let cands = sid.map(|sid| gather(h, t, sid)).unwrap_or_default();
+    let key = MergeKey {
+        sid: sid.unwrap_or(u32::MAX),
+        undeclared: sid.is_none().then(|| section.to_string()),
+        config_path: t.config_path_at(cands.iter().map(|c| c.depth).max().unwrap_or(0)),
+        cands: cands
+            .iter()
+            .map(|c| {
+                (
+                    c.inst,
+                    c.rank,
+                    c.depth,
+                    c.ignored,
+                    t.app_root_depth > c.depth,
+                    t.app_roots.contains(&c.depth),
+                )
+            })
+            .collect(),
+    };
+    let hit = h.merged.lock().ok().and_then(|m| m.get(&key).cloned());
+    let merged = match hit {
+        Some(m) => m,
+        None => {
+            let e = merge_cands(h, t, section, cands);
+            let m = Arc::new(Merged {
+                element: e.element,
+                override_mode: e.override_mode,
+                ignored: e.ignored,
+                issues: e.issues,
+            });
+            if let Ok(mut memo) = h.merged.lock() {
+                memo.insert(key, Arc::clone(&m));
+            }
+            m
+        }
+    };
+    Effective {
+        site: t.site_name.clone(),
+        url_path: t.url_path(),
+        config_path: t.config_path_at(t.depth()),
+        section: info.name.clone(),
+        known_section: info.schema.is_some(),
+        override_mode: merged.override_mode.clone(),
+        element: Arc::clone(&merged.element),
+        ignored: merged.ignored.clone(),
+        issues: merged.issues.clone(),
+    }
+}
+
+/// The merge itself: `cands` applied in order on top of the schema defaults.
+fn merge_cands(h: &HostConfig, t: &Target, section: &str, cands: Vec<Cand>) -> Effective {
+    let (_, info) = h.registry.info(section);
     let sch = info.schema;
     let name = info.name.clone();
     let root_schema = sch.map(|s| &s.root);
@@ -183,7 +259,6 @@ pub(crate) fn compute(h: &HostConfig, t: &Target, section: &str) -> Effective {
     let allow_location = info.allow_location;
     let mut marks: Vec<ModeMark> = Vec::new();
 
-    let cands = sid.map(|sid| gather(h, t, sid)).unwrap_or_default();
     for c in cands {
         let inst: &Instance = &h.instances[c.inst as usize];
         let file = &h.files[inst.file as usize];
@@ -283,7 +358,7 @@ pub(crate) fn compute(h: &HostConfig, t: &Target, section: &str) -> Effective {
         section: name,
         known_section: sch.is_some(),
         override_mode,
-        element: root,
+        element: Arc::new(root),
         ignored,
         issues,
     }

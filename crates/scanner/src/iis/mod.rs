@@ -66,7 +66,10 @@ mod tests;
 #[cfg(test)]
 mod tests_real;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
+
+// A fast hasher with a per-map random seed: keys are host-supplied paths and names.
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -194,9 +197,11 @@ pub struct HostConfig {
     pools: Vec<AppPool>,
     pool_index: HashMap<String, usize>,
     global_modules: Vec<GlobalModule>,
-    /// Memo of [`HostConfig::effective`]: every rule asks about the same sections at the same
-    /// paths, and a merge costs far more than a clone.
-    memo: std::sync::Mutex<HashMap<(String, String, String), std::sync::Arc<Effective>>>,
+    /// Resolved paths of [`HostConfig::effective`], by lower-cased `site\nurl`: every rule asks
+    /// about the same paths.
+    targets: std::sync::Mutex<HashMap<String, std::sync::Arc<merge::Target>>>,
+    /// Merged sections by what they depend on ([`merge::MergeKey`]): shared between paths.
+    merged: std::sync::Mutex<HashMap<merge::MergeKey, std::sync::Arc<merge::Merged>>>,
 }
 
 /// The configuration view of one site path: resolution done once, sections on demand.
@@ -386,7 +391,8 @@ impl HostConfig {
             pools: Vec::new(),
             pool_index: HashMap::new(),
             global_modules: Vec::new(),
-            memo: Default::default(),
+            targets: Default::default(),
+            merged: Default::default(),
         };
         host.build_inventory(&env, &mut issues);
         host.map_web_configs();
@@ -470,7 +476,7 @@ impl HostConfig {
         }
         let server = self.server_target();
         let gm = merge::compute(self, &server, sections::GLOBAL_MODULES);
-        self.global_modules = inventory::build_global_modules(Some(&gm.element));
+        self.global_modules = inventory::build_global_modules(Some(&*gm.element));
     }
 
     /// Maps every web.config to the site URLs whose resolution reaches its folder.
@@ -719,26 +725,29 @@ impl HostConfig {
         url_path: &str,
         section: &str,
     ) -> std::sync::Arc<Effective> {
-        let key = (
-            site.to_lowercase(),
-            url_path.to_lowercase(),
-            section.to_string(),
-        );
-        if let Some(hit) = self.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return hit;
-        }
-        let e = match self.at(site, url_path) {
-            Some(v) => v.effective(section),
+        // One key string per lookup: this runs for every rule at every path. The path's
+        // resolution is cached; the merge itself is shared through `merged` (most paths of a
+        // host merge the same occurrences), so a host with 100,000 sites keeps one resolution per
+        // path and one merge per distinct occurrence set, not a merged copy per path and section.
+        let mut key = String::with_capacity(site.len() + url_path.len() + 1);
+        resolve::push_lower(&mut key, site);
+        key.push('\n');
+        resolve::push_lower(&mut key, url_path);
+        let cached = self.targets.lock().ok().and_then(|m| m.get(&key).cloned());
+        let target = match cached {
+            Some(t) => t,
             None => {
-                let t = self.raw_target(&format!("{site}/{url_path}"));
-                merge::compute(self, &t, section)
+                let t = std::sync::Arc::new(match self.site_idx(site) {
+                    Some(si) => self.target_for(si, resolve::url_segments(url_path), true),
+                    None => self.raw_target(&format!("{site}/{url_path}")),
+                });
+                if let Ok(mut m) = self.targets.lock() {
+                    m.insert(key, std::sync::Arc::clone(&t));
+                }
+                t
             }
         };
-        let e = std::sync::Arc::new(e);
-        if let Ok(mut m) = self.memo.lock() {
-            m.insert(key, std::sync::Arc::clone(&e));
-        }
-        e
+        std::sync::Arc::new(merge::compute(self, &target, section))
     }
 
     /// The effective `section` at server level (applicationHost.config top level and

@@ -341,9 +341,10 @@ pub struct Effective {
     pub known_section: bool,
     /// Whether a web.config at this path may set the section (and where that is decided).
     pub override_mode: OverrideModeAt,
-    /// The merged section element.
+    /// The merged section element, shared by every path whose merge is the same (same
+    /// section occurrences applied the same way).
     #[serde(flatten)]
-    pub element: EffectiveElement,
+    pub element: std::sync::Arc<EffectiveElement>,
     /// Section occurrences that exist on the path but were not applied, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignored: Vec<Ignored>,

@@ -55,7 +55,7 @@ pub struct WebConfigStep {
     pub ignored: Option<IgnoredReason>,
 }
 
-fn push_lower(out: &mut String, s: &str) {
+pub(crate) fn push_lower(out: &mut String, s: &str) {
     if s.is_ascii() {
         out.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
     } else {

@@ -6,12 +6,14 @@
 //! numbers in O(log n) per node, and redacts secrets on the way in: a `password` attribute is
 //! stored as `[enc:<provider>:…:enc]` or as [`PLAINTEXT_MARK`], never as the password itself.
 
-/// Largest file text accepted (bytes).
-pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+/// Largest file text accepted (bytes): the applicationHost.config of a host with a few hundred
+/// thousand sites (100,000 sites take about 30 MB).
+pub const MAX_FILE_BYTES: usize = 128 * 1024 * 1024;
 /// Deepest element nesting accepted. Real IIS configuration files stay below 15.
 pub const MAX_DEPTH: usize = 64;
-/// Most XML nodes (elements, text, comments) accepted in one file.
-pub const MAX_NODES: u32 = 4_000_000;
+/// Most XML nodes (elements, text, comments) accepted in one file (100,000 sites are about
+/// 2 million).
+pub const MAX_NODES: u32 = 16_000_000;
 
 /// What a plaintext secret attribute is stored as.
 pub const PLAINTEXT_MARK: &str = super::redact::REDACTED;

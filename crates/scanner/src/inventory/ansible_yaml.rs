@@ -44,8 +44,20 @@ struct Group {
 
 /// Parses Ansible YAML `text`; `path` is named in errors.
 pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
+    // The parser's safety budget grows with the host cap, so that an inventory the cap allows
+    // is never refused by the YAML budget (a host is a handful of nodes and events).
+    let hosts = super::max_hosts();
+    let defaults = serde_saphyr::Budget::default();
+    let options = serde_saphyr::Options {
+        budget: Some(serde_saphyr::Budget {
+            max_nodes: defaults.max_nodes.max(hosts.saturating_mul(16)),
+            max_events: defaults.max_events.max(hosts.saturating_mul(32)),
+            ..defaults
+        }),
+        ..serde_saphyr::Options::default()
+    };
     let root: Option<Ordered<String, Option<Group>>> =
-        serde_saphyr::from_str(text).map_err(|e| {
+        serde_saphyr::from_str_with_options(text, options).map_err(|e| {
             let message = e
                 .without_snippet()
                 .to_string()

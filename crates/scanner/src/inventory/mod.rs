@@ -180,7 +180,7 @@ pub const DEFAULT_MAX_HOSTS: usize = 250_000;
 /// The environment variable that raises or lowers [`DEFAULT_MAX_HOSTS`].
 pub const MAX_HOSTS_ENV: &str = "IIS_SWEEP_MAX_HOSTS";
 
-fn max_hosts() -> usize {
+pub(crate) fn max_hosts() -> usize {
     std::env::var(MAX_HOSTS_ENV)
         .ok()
         .and_then(|v| v.trim().parse().ok())

@@ -445,19 +445,23 @@ fn nearest_collected(snapshot: &crate::snapshot::Snapshot, path: &str) -> String
 
 /// Paths already reported per site and key: a child path that merely inherits the cause is
 /// not reported again.
+/// Indexed by (lower-cased site, key), so a host with 100,000 sites does not compare every
+/// path with every other.
 #[derive(Debug, Default)]
-pub(super) struct Reported(Vec<(String, String, String)>);
+pub(super) struct Reported(std::collections::HashMap<(String, String), Vec<String>>);
 
 impl Reported {
     pub(super) fn covers(&self, site: &str, url_path: &str, key: &str) -> bool {
         self.0
-            .iter()
-            .any(|(s, u, k)| s.eq_ignore_ascii_case(site) && k == key && url_within(url_path, u))
+            .get(&(site.to_lowercase(), key.to_string()))
+            .is_some_and(|urls| urls.iter().any(|u| url_within(url_path, u)))
     }
 
     pub(super) fn add(&mut self, site: &str, url_path: &str, key: &str) {
         self.0
-            .push((site.to_string(), url_path.to_string(), key.to_string()));
+            .entry((site.to_lowercase(), key.to_string()))
+            .or_default()
+            .push(url_path.to_string());
     }
 }
 

@@ -413,6 +413,20 @@ impl OutputArgs {
     }
 }
 
+/// What a report-writing command prints after its run: the summary on stdout; nothing with
+/// `-q`; on stderr when the report itself went to stdout (`--out -`).
+pub fn said(report: &iis_sweep::report::Report, out: &OutputOptions, quiet: bool) -> String {
+    if quiet {
+        return String::new();
+    }
+    let text = summary(report, out);
+    if out.to_stdout() {
+        eprint!("{text}");
+        return String::new();
+    }
+    text
+}
+
 /// `--rules-config FILE`, or the defaults.
 pub fn load_settings(file: Option<&std::path::Path>) -> anyhow::Result<RuleSettings> {
     match file {
@@ -423,6 +437,7 @@ pub fn load_settings(file: Option<&std::path::Path>) -> anyhow::Result<RuleSetti
 
 impl CheckArgs {
     pub fn options(self) -> anyhow::Result<iis_sweep::commands::check::CheckOptions> {
+        self.output.options().check()?;
         Ok(iis_sweep::commands::check::CheckOptions {
             output: self.output.options(),
             settings: load_settings(self.policy.rules_config.as_deref())?,
@@ -435,6 +450,7 @@ impl CheckArgs {
 
 impl ScanArgs {
     pub fn options(self, quiet: bool) -> anyhow::Result<iis_sweep::commands::scan::ScanOptions> {
+        self.output.options().check()?;
         Ok(iis_sweep::commands::scan::ScanOptions {
             output: self.output.options(),
             settings: load_settings(self.policy.rules_config.as_deref())?,

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, SimCommand, TemplatesCommand};
-use iis_sweep::commands::{self, summary};
+use cli::{said, Cli, Command, SimCommand, TemplatesCommand};
+use iis_sweep::commands;
 use iis_sweep::pipeline::Outcome;
 
 /// Most of the scanner's CPU goes to building many small strings and vectors per host (parsed
@@ -46,7 +46,7 @@ fn run(command: Command, quiet: bool) -> anyhow::Result<Outcome> {
         Command::Check(a) => {
             let opts = a.options()?;
             let (outcome, report) = commands::check::run(&opts)?;
-            (outcome, summary(&report, &opts.output))
+            (outcome, said(&report, &opts.output, quiet))
         }
         Command::Scan(a) if a.list_hosts => {
             let json = a.json;
@@ -58,19 +58,21 @@ fn run(command: Command, quiet: bool) -> anyhow::Result<Outcome> {
         Command::Scan(a) => {
             let opts = a.options(quiet)?;
             let (outcome, report) = runtime()?.block_on(commands::scan::run(&opts))?;
-            (outcome, summary(&report, &opts.output))
+            (outcome, said(&report, &opts.output, quiet))
         }
         Command::Demo(a) => runtime()?.block_on(a.run())?,
         Command::Ping(a) => runtime()?.block_on(a.run())?,
         Command::Merge(a) => {
             let out = a.output.options();
+            out.check()?;
             let (outcome, report) = commands::merge::run(&a.reports, &out, a.fail_on)?;
-            (outcome, summary(&report, &out))
+            (outcome, said(&report, &out, quiet))
         }
         Command::Report(a) => {
             let out = a.output.options();
+            out.check()?;
             let report = commands::report::run(&a.input, &out, a.baseline.as_deref())?;
-            (Outcome::Clean, summary(&report, &out))
+            (Outcome::Clean, said(&report, &out, quiet))
         }
         Command::Why(a) => a.run()?,
         Command::Logs(a) => a.run()?,

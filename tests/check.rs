@@ -975,3 +975,90 @@ fn an_authentication_module_kept_out_of_the_pool_by_its_precondition_is_a_401_2(
         "{m}"
     );
 }
+
+#[test]
+fn out_dash_writes_one_format_to_stdout_and_nothing_else() {
+    let a = iis_sweep()
+        .args([
+            "check",
+            "--fail-on",
+            "none",
+            "--format",
+            "json",
+            "--out",
+            "-",
+        ])
+        .arg(examples())
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    let report: Value = serde_json::from_str(&stdout).expect("stdout is exactly the report");
+    assert_eq!(report["schema"], "iis-sweep/report/1");
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(stderr.contains("hosts ("), "summary on stderr: {stderr}");
+    assert!(!stderr.contains("wrote"), "{stderr}");
+    // Two formats cannot share stdout: refused before any work, nothing written.
+    let dir = tempfile::tempdir().unwrap();
+    let a = iis_sweep()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json,csv", "--out", "-"])
+        .arg(examples())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(stderr.contains("one format"), "{stderr}");
+    assert!(!dir.path().join("-").exists());
+}
+
+#[test]
+fn quiet_prints_nothing_but_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = iis_sweep()
+        .args(["-q", "check", "--fail-on", "none", "--out"])
+        .arg(dir.path())
+        .arg(examples())
+        .assert()
+        .success();
+    assert!(a.get_output().stdout.is_empty(), "{:?}", a.get_output());
+}
+
+#[test]
+fn every_host_has_a_row_in_hosts_csv_and_a_line_in_ndjson() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("empty.json");
+    std::fs::write(
+        &snap,
+        r#"{"schema":"iis-sweep/snapshot/1","host":{"name":"web09"},"collected":{}}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    iis_sweep()
+        .args([
+            "check",
+            "--fail-on",
+            "none",
+            "--format",
+            "hosts-csv,ndjson",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(examples().join("WEB-01.json"))
+        .arg(&snap)
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(out.join("hosts.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    assert!(rows[0].starts_with("host,status,reason"));
+    assert!(csv.contains("web09,not-evaluated,"), "{csv}");
+    let ndjson = std::fs::read_to_string(out.join("findings.ndjson")).unwrap();
+    let hosts: Vec<Value> = ndjson
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["schema"] == "iis-sweep/host/1")
+        .collect();
+    assert_eq!(hosts.len(), 2, "{ndjson}");
+    let web09 = hosts.iter().find(|h| h["host"] == "web09").unwrap();
+    assert_eq!(web09["evaluated"], false);
+    assert_eq!(web09["host_status"], "not-evaluated");
+}

@@ -208,13 +208,19 @@ fn csv_has_documented_columns_one_row_per_finding_and_no_formulas() {
 fn ndjson_is_one_flat_object_per_finding() {
     let r = fixture::report_with_baseline();
     let text = render(&r, Format::Ndjson);
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(
-        lines.len(),
-        r.findings.len() + r.baseline.as_ref().unwrap().resolved.len()
-    );
+    let all: Vec<&str> = text.lines().collect();
+    let findings = r.findings.len() + r.baseline.as_ref().unwrap().resolved.len();
+    // Findings first, then one line per host (every host of the report).
+    assert_eq!(all.len(), findings + r.hosts.len());
+    let (lines, host_lines) = all.split_at(findings);
+    for (l, h) in host_lines.iter().zip(&r.hosts) {
+        let v: Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v["schema"], "iis-sweep/host/1");
+        assert_eq!(v["host"], h.name.as_str());
+        assert!(v.as_object().unwrap().values().all(|x| !x.is_object()));
+    }
     let mut keys: Option<Vec<String>> = None;
-    for l in &lines {
+    for l in lines {
         let v: Value = serde_json::from_str(l).unwrap();
         let obj = v.as_object().unwrap();
         for (k, val) in obj {
@@ -711,6 +717,7 @@ fn format_lists_parse() {
             "report.json",
             "report.html",
             "findings.csv",
+            "hosts.csv",
             "junit.xml",
             "report.sarif",
             "findings.ndjson",

@@ -99,7 +99,7 @@ pub fn summary(report: &Report, out: &OutputOptions) -> String {
             }
         ));
     }
-    for f in &out.formats {
+    for f in out.formats.iter().filter(|_| !out.to_stdout()) {
         text.push_str(&format!(
             "wrote {}\n",
             out.out_dir.join(f.file_name()).display()

@@ -1,4 +1,6 @@
-//! `findings.csv`: one row per finding, for spreadsheets and GRC imports.
+//! `findings.csv`: one row per finding, for spreadsheets and GRC imports; `hosts.csv`: one row
+//! per host (clean, failed and not evaluated ones too), so a spreadsheet of the sweep lists
+//! every host it was asked about.
 //!
 //! RFC 4180 (comma, `"` quoting, CRLF line ends), UTF-8 without a byte-order mark, a header row,
 //! and the columns of [`COLUMNS`] in that order — new columns are only ever appended. With a
@@ -38,6 +40,86 @@ pub const COLUMNS: &[&str] = &[
     "collected_at",
     "report_finished",
 ];
+
+/// The columns of `hosts.csv`, in order; new columns are only ever appended.
+pub const HOST_COLUMNS: &[&str] = &[
+    "host",
+    "status",
+    "reason",
+    "source",
+    "evaluated",
+    "coverage",
+    "not_seen",
+    "open_findings",
+    "critical",
+    "high",
+    "medium",
+    "low",
+    "info",
+    "waived",
+    "sites",
+    "applications",
+    "iis_version",
+    "os",
+    "collected_at",
+];
+
+/// Writes `hosts.csv`.
+pub fn write_hosts_to(report: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
+    let mut out = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(w);
+    out.write_record(HOST_COLUMNS)?;
+    let mut counts: std::collections::HashMap<&str, [u64; 6]> = std::collections::HashMap::new();
+    for f in &report.findings {
+        let c = counts.entry(f.host.as_str()).or_default();
+        if f.waived.is_some() {
+            c[5] += 1;
+        } else {
+            c[4 - (f.severity as usize).min(4)] += 1;
+        }
+    }
+    for h in &report.hosts {
+        let c = counts.get(h.name.as_str()).copied().unwrap_or_default();
+        let coverage: Vec<String> = h
+            .coverage
+            .parts
+            .iter()
+            .map(|p| format!("{}: {}", p.part, p.state.as_str()))
+            .collect();
+        let not_seen: Vec<String> = h
+            .coverage
+            .not_seen
+            .iter()
+            .map(|n| format!("{} {}: {}", n.site, n.url_path, n.file))
+            .collect();
+        let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+        let row: Vec<String> = vec![
+            h.name.clone(),
+            h.status.as_str().into(),
+            opt(&h.reason),
+            h.source.clone(),
+            if h.status.evaluated() { "yes" } else { "no" }.into(),
+            coverage.join("; "),
+            not_seen.join("; "),
+            c[..5].iter().sum::<u64>().to_string(),
+            c[0].to_string(),
+            c[1].to_string(),
+            c[2].to_string(),
+            c[3].to_string(),
+            c[4].to_string(),
+            c[5].to_string(),
+            h.sites.to_string(),
+            h.applications.to_string(),
+            opt(&h.iis_version),
+            opt(&h.os),
+            opt(&h.collected_at),
+        ];
+        out.write_record(row.iter().map(|c| guard_formula(c).into_owned()))?;
+    }
+    out.flush()?;
+    Ok(())
+}
 
 /// Neutralises a cell a spreadsheet would evaluate as a formula.
 pub fn guard_formula(cell: &str) -> Cow<'_, str> {

@@ -33,6 +33,8 @@ pub enum Format {
     Html,
     /// One row per finding, for spreadsheets.
     Csv,
+    /// One row per host (every host: clean, failed, not evaluated), for spreadsheets.
+    HostsCsv,
     /// JUnit XML: one testsuite per host, one testcase per rule, for CI test tabs.
     Junit,
     /// SARIF 2.1.0, for code-scanning dashboards.
@@ -48,6 +50,7 @@ impl Format {
         Format::Json,
         Format::Html,
         Format::Csv,
+        Format::HostsCsv,
         Format::Junit,
         Format::Sarif,
         Format::Ndjson,
@@ -59,6 +62,7 @@ impl Format {
             Format::Json => "json",
             Format::Html => "html",
             Format::Csv => "csv",
+            Format::HostsCsv => "hosts-csv",
             Format::Junit => "junit",
             Format::Sarif => "sarif",
             Format::Ndjson => "ndjson",
@@ -72,6 +76,7 @@ impl Format {
             Format::Json => "report.json",
             Format::Html => "report.html",
             Format::Csv => "findings.csv",
+            Format::HostsCsv => "hosts.csv",
             Format::Junit => "junit.xml",
             Format::Sarif => "report.sarif",
             Format::Ndjson => "findings.ndjson",
@@ -128,6 +133,25 @@ pub struct OutputOptions {
     pub templates: Option<PathBuf>,
 }
 
+impl OutputOptions {
+    /// The error for `--out -` with several formats.
+    pub const ONE_FORMAT: &'static str =
+        "--out - writes one report to stdout: choose one format with --format (e.g. --format json)";
+
+    /// `--out -`: the one requested format goes to stdout, nothing else does.
+    pub fn to_stdout(&self) -> bool {
+        self.out_dir.as_os_str() == "-"
+    }
+
+    /// Refuses `--out -` with more than one format before any work is done.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.to_stdout() && self.formats.len() != 1 {
+            anyhow::bail!("{}", Self::ONE_FORMAT);
+        }
+        Ok(())
+    }
+}
+
 /// Renders one format into `w`. `templates` only matters for HTML.
 pub fn render_to(
     report: &Report,
@@ -139,6 +163,7 @@ pub fn render_to(
         Format::Json => json::write_to(report, w),
         Format::Html => html::write_to(report, templates, w),
         Format::Csv => csv::write_to(report, w),
+        Format::HostsCsv => csv::write_hosts_to(report, w),
         Format::Junit => junit::write_to(report, w),
         Format::Sarif => sarif::write_to(report, w),
         Format::Ndjson => ndjson::write_to(report, w),
@@ -159,6 +184,16 @@ pub fn render(
 
 /// Writes every requested format; returns the files written.
 pub fn write_all(report: &Report, opts: &OutputOptions) -> anyhow::Result<Vec<PathBuf>> {
+    if opts.to_stdout() {
+        let [format] = opts.formats.as_slice() else {
+            anyhow::bail!("{}", OutputOptions::ONE_FORMAT);
+        };
+        let stdout = std::io::stdout();
+        let mut w = std::io::BufWriter::new(stdout.lock());
+        render_to(report, *format, opts.templates.as_deref(), &mut w)?;
+        w.flush()?;
+        return Ok(Vec::new());
+    }
     std::fs::create_dir_all(&opts.out_dir)
         .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", opts.out_dir.display()))?;
     let mut written = Vec::new();

@@ -3,8 +3,12 @@
 //! lines can be shipped, sampled and indexed independently. With a baseline, the baseline's
 //! resolved findings follow with `"drift": "resolved"`.
 //!
-//! Every line has every key (absent values are `null`), in the order of [`Line`]; values are
-//! strings, numbers, booleans or arrays of strings — no nested objects.
+//! After the findings, one line per host (schema [`NDJSON_HOST_SCHEMA`], [`HostLine`]) —
+//! clean, failed and not-evaluated hosts included, so a log platform sees every host it was
+//! asked about, not only the ones with findings.
+//!
+//! Every line has every key of its kind (absent values are `null`); values are strings,
+//! numbers, booleans or arrays of strings — no nested objects.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -16,6 +20,34 @@ use crate::finding::HostResult;
 
 /// The `schema` value of every line.
 pub const NDJSON_SCHEMA: &str = "iis-sweep/finding/1";
+
+/// The `schema` value of every host line.
+pub const NDJSON_HOST_SCHEMA: &str = "iis-sweep/host/1";
+
+/// One host line.
+#[derive(Debug, Serialize)]
+pub struct HostLine<'a> {
+    pub schema: &'static str,
+    pub timestamp: &'a str,
+    pub run_started: &'a str,
+    pub run_command: &'a str,
+    pub tool_version: &'a str,
+    pub ruleset: &'a str,
+    pub host: &'a str,
+    pub host_status: &'static str,
+    pub reason: Option<&'a str>,
+    pub source: &'a str,
+    /// The rules judged the host (`ok`/`partial`); false is "not evaluated", never "clean".
+    pub evaluated: bool,
+    /// Every kind of fact read in full and nothing unseen.
+    pub fully_covered: bool,
+    /// `part: state` per kind of fact.
+    pub coverage: Vec<String>,
+    pub open_findings: u32,
+    pub host_os: Option<&'a str>,
+    pub host_iis_version: Option<&'a str>,
+    pub collected_at: Option<&'a str>,
+}
 
 /// One line.
 #[derive(Debug, Serialize)]
@@ -102,6 +134,34 @@ pub fn write_to(report: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
             log_401_count: f.log_evidence.as_ref().map(|l| l.count),
         };
         // serde_json escapes control characters, so a value never breaks the line.
+        serde_json::to_writer(&mut *w, &line)?;
+        w.write_all(b"\n")?;
+    }
+    for h in &report.hosts {
+        let line = HostLine {
+            schema: NDJSON_HOST_SCHEMA,
+            timestamp: &report.run.finished,
+            run_started: &report.run.started,
+            run_command: &report.run.command,
+            tool_version: &report.tool.version,
+            ruleset: &report.tool.ruleset,
+            host: &h.name,
+            host_status: h.status.as_str(),
+            reason: h.reason.as_deref(),
+            source: &h.source,
+            evaluated: h.status.evaluated(),
+            fully_covered: h.fully_covered(),
+            coverage: h
+                .coverage
+                .parts
+                .iter()
+                .map(|p| format!("{}: {}", p.part, p.state.as_str()))
+                .collect(),
+            open_findings: h.findings,
+            host_os: h.os.as_deref(),
+            host_iis_version: h.iis_version.as_deref(),
+            collected_at: h.collected_at.as_deref(),
+        };
         serde_json::to_writer(&mut *w, &line)?;
         w.write_all(b"\n")?;
     }

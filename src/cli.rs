@@ -75,6 +75,13 @@ pub enum Command {
     /// Work with the HTML report templates.
     #[command(subcommand)]
     Templates(TemplatesCommand),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) of iis-sweep.
+    Manpage,
     /// Print a JSON Schema: `snapshot` or `report`.
     Schema {
         #[arg(value_parser = ["snapshot", "report"])]
@@ -559,4 +566,20 @@ impl GenerateArgs {
         );
         Ok((Outcome::Clean, text))
     }
+}
+
+/// `completions SHELL`: clap's own generator for this command line.
+pub fn completions(shell: clap_complete::Shell) -> String {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "iis-sweep", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `manpage`: clap's own roff generator.
+pub fn manpage() -> anyhow::Result<String> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }

@@ -100,6 +100,8 @@ fn run(command: Command, quiet: bool) -> anyhow::Result<Outcome> {
                 .collect();
             (Outcome::Clean, lines.concat())
         }
+        Command::Completions { shell } => (Outcome::Clean, cli::completions(shell)),
+        Command::Manpage => (Outcome::Clean, cli::manpage()?),
         Command::Schema { which } => (
             Outcome::Clean,
             iis_sweep::schema::json_schema(&which)? + "\n",

@@ -1062,3 +1062,30 @@ fn every_host_has_a_row_in_hosts_csv_and_a_line_in_ndjson() {
     assert_eq!(web09["evaluated"], false);
     assert_eq!(web09["host_status"], "not-evaluated");
 }
+
+#[test]
+fn completions_and_manpage_come_from_the_command_line_definition() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let a = iis_sweep().args(["completions", shell]).assert().success();
+        let text = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+        for sub in ["scan", "check", "why", "logs"] {
+            assert!(text.contains(sub), "{shell}: no {sub}");
+        }
+        if shell == "bash" {
+            // The script must at least be valid bash.
+            let dir = tempfile::tempdir().unwrap();
+            let f = dir.path().join("c.bash");
+            std::fs::write(&f, &text).unwrap();
+            let ok = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(&f)
+                .status()
+                .unwrap();
+            assert!(ok.success());
+        }
+    }
+    let a = iis_sweep().arg("manpage").assert().success();
+    let man = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    assert!(man.contains(".TH iis-sweep 1"), "{man}");
+    assert!(man.contains("completions"));
+}

@@ -18,7 +18,7 @@ const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (auth: ntlm, basic, certificate; no kerberos: built without the `kerberos` feature)"
 );
-use iis_sweep::finding::Substatus;
+use iis_sweep::finding::{Severity, Substatus};
 use iis_sweep::pipeline::{FailOn, Outcome};
 use iis_sweep::report::{Format, OutputOptions};
 use iis_sweep::rules::settings::RuleSettings;
@@ -100,6 +100,14 @@ pub struct OutputArgs {
     /// Directory of report templates overriding the built-in ones (see `templates export`).
     #[arg(long)]
     pub templates: Option<PathBuf>,
+    /// Only list findings at or above this severity (info, low, medium, high, critical) in the
+    /// reports; the exit code still follows --fail-on over all findings.
+    #[arg(long, value_parser = parse_severity)]
+    pub severity: Option<Severity>,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| format!("{s:?}: use info, low, medium, high or critical"))
 }
 
 #[derive(Debug, Clone)]
@@ -416,6 +424,7 @@ impl OutputArgs {
             out_dir: self.out.clone(),
             formats: self.format.0.clone(),
             templates: self.templates.clone(),
+            min_severity: self.severity,
         }
     }
 }

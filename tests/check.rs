@@ -1089,3 +1089,44 @@ fn completions_and_manpage_come_from_the_command_line_definition() {
     assert!(man.contains(".TH iis-sweep 1"), "{man}");
     assert!(man.contains("completions"));
 }
+
+#[test]
+fn severity_filters_what_is_listed_not_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("all");
+    let high = dir.path().join("high");
+    iis_sweep()
+        .args(["check", "--fail-on", "none", "--format", "json", "--out"])
+        .arg(&all)
+        .arg(examples())
+        .assert()
+        .success();
+    iis_sweep()
+        .args([
+            "check",
+            "--fail-on",
+            "low",
+            "--severity",
+            "critical",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(&high)
+        .arg(examples())
+        .assert()
+        .code(1);
+    let all = read_report(&all);
+    let only = read_report(&high);
+    assert!(!all["findings"].as_array().unwrap().is_empty());
+    assert!(only["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["severity"] == "critical"));
+    assert_eq!(
+        only["totals"]["findings"].as_u64().unwrap(),
+        only["findings"].as_array().unwrap().len() as u64
+    );
+    assert!(only["notes"].to_string().contains("--severity critical"));
+}

@@ -931,3 +931,43 @@ fn large_inventories_load_and_the_host_cap_applies_to_every_format() {
         );
     }
 }
+
+#[test]
+fn a_vaulted_variable_of_a_skipped_ssh_host_does_not_reject_the_inventory() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("hosts.yml");
+    std::fs::write(
+        &inv,
+        "all:\n  children:\n    web:\n      hosts:\n        web01:\n          ansible_host: 10.0.0.1\n          ansible_connection: winrm\n          ansible_port: !!int \"5985\"\n        lin01:\n          ansible_host: 10.0.0.9\n          ansible_connection: ssh\n          ansible_become_password: !vault |\n            $ANSIBLE_VAULT;1.1;AES256\n            62313365396662343061393464336163383764373764613633653634306231386433626436623361\n",
+    )
+    .unwrap();
+    let a = assert_cmd::Command::cargo_bin("iis-sweep")
+        .unwrap()
+        .args(["scan", "--list-hosts", "--json", "--inventory"])
+        .arg(&inv)
+        .assert()
+        .success();
+    let hosts: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    let names: Vec<&str> = hosts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["web01"]);
+    assert_eq!(hosts[0]["port"], 5985);
+    // The same variable on the WinRM host is refused, with its line.
+    let swept = std::fs::read_to_string(&inv)
+        .unwrap()
+        .replace("ansible_connection: ssh", "ansible_connection: winrm");
+    std::fs::write(&inv, swept).unwrap();
+    let a = assert_cmd::Command::cargo_bin("iis-sweep")
+        .unwrap()
+        .args(["scan", "--list-hosts", "--inventory"])
+        .arg(&inv)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(stderr.contains("Ansible Vault"), "{stderr}");
+    assert!(stderr.contains("hosts.yml:1"), "{stderr}");
+}

@@ -649,6 +649,7 @@ fn rerender_reads_report_json_applies_a_baseline_and_writes_every_format() {
             out_dir: first.clone(),
             formats: vec![Format::Json],
             templates: None,
+            min_severity: None,
         },
     )
     .unwrap();
@@ -658,6 +659,7 @@ fn rerender_reads_report_json_applies_a_baseline_and_writes_every_format() {
             out_dir: second.clone(),
             formats: vec![Format::Json],
             templates: None,
+            min_severity: None,
         },
     )
     .unwrap();
@@ -665,6 +667,7 @@ fn rerender_reads_report_json_applies_a_baseline_and_writes_every_format() {
         out_dir: out.clone(),
         formats: Format::ALL.to_vec(),
         templates: None,
+        min_severity: None,
     };
     let r = report::rerender(
         &second.join("report.json"),
@@ -691,6 +694,7 @@ fn rerender_reads_report_json_applies_a_baseline_and_writes_every_format() {
             out_dir: dir.path().join("again"),
             formats: vec![Format::Csv],
             templates: None,
+            min_severity: None,
         },
         None,
     )

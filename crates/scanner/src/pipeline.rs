@@ -525,8 +525,32 @@ pub fn publish(
     if let Some(b) = baseline {
         report::drift::apply_baseline(&mut rep, b)?;
     }
+    let outcome = outcome(&rep, fail_on);
+    if let Some(min) = output.min_severity {
+        below_severity_left_out(&mut rep, min);
+    }
     report::write_all(&rep, output)?;
-    Ok((outcome(&rep, fail_on), rep))
+    Ok((outcome, rep))
+}
+
+/// `--severity`: the report keeps the findings at or above `min`, says so in its notes, and its
+/// totals and per-host counts describe what it lists.
+fn below_severity_left_out(rep: &mut Report, min: Severity) {
+    let before = rep.findings.len();
+    rep.findings.retain(|f| f.severity >= min);
+    let left_out = before - rep.findings.len();
+    for h in &mut rep.hosts {
+        h.findings = rep
+            .findings
+            .iter()
+            .filter(|f| f.host == h.name && f.waived.is_none())
+            .count() as u32;
+    }
+    rep.recompute_totals();
+    rep.notes.push(format!(
+        "--severity {min}: only findings at or above {min} are listed; {left_out} below it are \
+         left out (the exit code was decided on all findings)"
+    ));
 }
 
 /// Exit codes, documented in the README.

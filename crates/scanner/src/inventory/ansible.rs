@@ -53,6 +53,17 @@ impl<'de, K: serde::Deserialize<'de>, V: serde::Deserialize<'de>> serde::Deseria
     }
 }
 
+/// Whether a variable holds an Ansible Vault payload: `$ANSIBLE_VAULT;…` text (YAML `!vault`
+/// blocks and INI values) or `{"__ansible_vault": …}` (JSON inventories), at any depth.
+fn vaulted(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.trim_start().starts_with(crate::credentials::VAULT_PREFIX),
+        Value::Array(a) => a.iter().any(vaulted),
+        Value::Object(o) => o.contains_key("__ansible_vault") || o.values().any(vaulted),
+        _ => false,
+    }
+}
+
 /// One variable value and the line it was written on (when the format tells).
 #[derive(Debug, Clone)]
 pub(crate) struct Var {
@@ -211,6 +222,26 @@ impl Model {
                     });
                 }
             };
+            // A vaulted value is refused for a host that would be swept (iis-sweep does not
+            // decrypt vault); on a skipped host (ssh, local, …) it is never read, so it is fine.
+            if let Some((var, (v, _))) = sources.iter().find(|(_, (v, _))| vaulted(&v.value)) {
+                // A `!vault |` block starts on the line after its key: point at the key.
+                let key_line = v.line.map(|l| {
+                    let on = |n: usize| text.lines().nth(n.wrapping_sub(1)).unwrap_or("");
+                    if !on(l).contains(*var) && l > 1 && on(l - 1).contains(*var) {
+                        l - 1
+                    } else {
+                        l
+                    }
+                });
+                return Err(InventoryError::Vault {
+                    path: path.into(),
+                    line: key_line
+                        .or_else(|| find_key_line(text, var))
+                        .or(host.line)
+                        .unwrap_or(1),
+                });
+            }
             // A password in the inventory is refused for every host that would use it (a
             // `{{ template }}` is only warned about: it is no plain-text secret, and the
             // password comes from elsewhere anyway).

@@ -42,6 +42,22 @@ struct Group {
     children: Option<Ordered<String, Option<Group>>>,
 }
 
+/// The YAML core-schema tags Ansible inventories use to force a type (`ansible_port: !!int
+/// "5985"`), blanked out: Ansible reads the value either way, and the settings parse ports,
+/// booleans and numbers from text. Blanks of the same width keep every line and column where
+/// errors point.
+fn without_core_tags(text: &str) -> std::borrow::Cow<'_, str> {
+    const TAGS: [&str; 5] = ["!!int ", "!!str ", "!!float ", "!!bool ", "!!null "];
+    if !text.contains("!!") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = text.to_string();
+    for tag in TAGS {
+        out = out.replace(tag, &" ".repeat(tag.len()));
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Parses Ansible YAML `text`; `path` is named in errors.
 pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
     // The parser's safety budget grows with the host cap, so that an inventory the cap allows
@@ -56,6 +72,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
         }),
         ..serde_saphyr::Options::default()
     };
+    let text = &without_core_tags(text);
     let root: Option<Ordered<String, Option<Group>>> =
         serde_saphyr::from_str_with_options(text, options).map_err(|e| {
             let message = e

@@ -131,6 +131,8 @@ pub struct OutputOptions {
     pub formats: Vec<Format>,
     /// Directory of templates that override the embedded ones.
     pub templates: Option<PathBuf>,
+    /// `--severity`: only findings at or above it are written (the exit code still sees all).
+    pub min_severity: Option<crate::finding::Severity>,
 }
 
 impl OutputOptions {

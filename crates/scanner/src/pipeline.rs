@@ -218,7 +218,8 @@ fn evaluate(
 pub fn analyze_input(input: &Input, settings: &RuleSettings, today: chrono::NaiveDate) -> Analysis {
     let source = input.path().display().to_string();
     match input::load(input) {
-        Ok(snapshot) => {
+        Ok(mut snapshot) => {
+            crate::logs::read_shipped(&mut snapshot);
             let mut a = analyze(&snapshot, &source, settings, today);
             echo_given_file(input, &mut a.findings);
             if let Input::WebConfig(_) = input {
@@ -306,6 +307,7 @@ pub fn analyze_collection(
         }
     };
     snapshot.host.name = c.name.clone();
+    crate::logs::read_shipped(&mut snapshot);
     let mut a = analyze(&snapshot, &c.source, settings, today);
     a.host.timings.collect_ms = c.collect_ms;
     a

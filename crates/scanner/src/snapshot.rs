@@ -248,6 +248,24 @@ pub struct SiteLogSummary {
     /// The byte bound was hit: older lines were not read.
     #[serde(default)]
     pub truncated: bool,
+    /// The raw lines the collector shipped, per file (newest first): directives, the first and
+    /// last data line, and every line that may be a 401. The scanner's log reader parses them
+    /// and fills `counts`, `first` and `last` (a snapshot itself decides nothing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub raw: Vec<RawLogFile>,
+}
+
+/// Lines of one log file, as the collector shipped them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RawLogFile {
+    /// The file name, e.g. `u_ex230101.log`.
+    pub name: String,
+    /// The lines, in file order.
+    #[serde(default)]
+    pub lines: Vec<String>,
+    /// The file was read from its tail, or the line bound was hit.
+    #[serde(default)]
+    pub truncated: bool,
 }
 
 /// How often one status triple was logged.

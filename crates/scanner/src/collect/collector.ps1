@@ -13,6 +13,7 @@ $MaxDepth = 4                    # folder levels searched below a content folder
 $MaxDirs = 20000                 # folders visited per host while searching
 $LogDays = 7                     # log files written in the last N days
 $MaxLogBytes = 64 * 1048576      # log bytes per site, newest first
+$MaxLogLines = 20000             # log lines shipped per site (directives, time span, 401 candidates)
 $LogSeconds = 120                # total time for log scanning (never more than half the time left)
 
 # One deadline for the whole run. The sweep puts `$IisSweepSeconds = N` before the script (the
@@ -438,94 +439,67 @@ function Get-RegistryFacts {
 
 # ---------------------------------------------------------------- logs
 # Column positions from a #Fields directive; the list may change mid-file.
-function Set-LogFields($idx, [string]$line) {
-    $names = $line.Substring(8).Trim().Split(' ')
-    $idx.status = [Array]::IndexOf($names, 'sc-status')
-    $idx.sub = [Array]::IndexOf($names, 'sc-substatus')
-    $idx.win32 = [Array]::IndexOf($names, 'sc-win32-status')
-    $idx.date = [Array]::IndexOf($names, 'date')
-    $idx.time = [Array]::IndexOf($names, 'time')
-}
-
-function Get-LogNum($parts, [int]$i) {
-    if ($i -lt 0 -or $i -ge $parts.Count) { return '0' }
-    $n = [long]0
-    if (-not [long]::TryParse($parts[$i], [ref]$n)) { return '0' }
-    if ($n -lt 0) { $n += 4294967296 }  # NTSTATUS values are sometimes logged signed
-    return [string]$n
-}
-
-function Get-LogTime($idx, $line) {
-    if ($null -eq $line -or $idx.date -lt 0 -or $idx.time -lt 0) { return $null }
-    $p = $line.Split(' ')
-    if ($p.Count -le [Math]::Max($idx.date, $idx.time)) { return $null }
-    $t = $p[$idx.date] + 'T' + $p[$idx.time] + 'Z'
-    if ($t -match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$') { return $t }
-    return $null
-}
-
-# Adds one file's 401 lines to $sum. A file larger than what is left of the site's bound is
-# read from its tail (the newest lines), with the field list of its first #Fields line.
+# The collector does not read log fields: it ships, per file, the directive lines, the first
+# and last data line (the time span) and every data line holding the literal ' 401 ' (a cheap
+# match; false positives are fine, Rust decides). The layout, quoting, signed win32 codes and
+# the rest are understood in Rust (src/logs), where they are tested on real files.
 function Read-LogFile([string]$path, [long]$left, $sum, [DateTime]$deadline) {
     $fs = New-Object System.IO.FileStream($path, [IO.FileMode]::Open, [IO.FileAccess]::Read, [IO.FileShare]'ReadWrite, Delete')
     try {
-        $idx = @{ status = -1; sub = -1; win32 = -1; date = -1; time = -1 }
+        $lines = New-Object System.Collections.ArrayList
+        $file = [ordered]@{ name = [IO.Path]::GetFileName($path); lines = $lines; truncated = $false }
         $len = $fs.Length
         $start = [long]0
         if ($len -gt $left) {
+            # Too large for what is left: the newest lines, after the file's own header.
             $start = $len - $left
-            $sum.truncated = $true
+            $sum.truncated = $true; $file.truncated = $true
             $head = New-Object System.IO.StreamReader($fs, $Utf8, $false, 65536, $true)
             for ($i = 0; $i -lt 50; $i++) {
                 $line = $head.ReadLine()
-                if ($null -eq $line) { break }
-                if ($line.StartsWith('#Fields:', [StringComparison]::Ordinal)) { Set-LogFields $idx $line; break }
+                if ($null -eq $line -or $line.Length -eq 0 -or $line[0] -ne '#') { break }
+                [void]$lines.Add($line)
             }
             [void]$fs.Seek($start, [IO.SeekOrigin]::Begin)
         }
         $reader = New-Object System.IO.StreamReader($fs, $Utf8, $true, 65536, $true)
         if ($start -gt 0) { [void]$reader.ReadLine() }  # the first line is cut
-        $first = $null; $lastLine = $null; $n = 0
+        $lastLine = $null; $n = 0; $lastShipped = $false
         while ($null -ne ($line = $reader.ReadLine())) {
             if ($line.Length -eq 0) { continue }
-            if ($line[0] -eq '#') {
-                if ($line.StartsWith('#Fields:', [StringComparison]::Ordinal)) { Set-LogFields $idx $line }
-                continue
+            $ship = $line[0] -eq '#' -or $n -eq 0 -or $line.IndexOf(' 401 ', [StringComparison]::Ordinal) -ge 0
+            if ($line[0] -ne '#') { $n++; $lastLine = $line }
+            if ($ship) {
+                if ($sum.lines -ge $MaxLogLines) {
+                    $sum.truncated = $true; $file.truncated = $true
+                    Add-Limit 'log-lines' $null ('more than {0} log lines per site; older ones not shipped' -f $MaxLogLines)
+                    break
+                }
+                if ($line.Length -gt 8192) { $line = $line.Substring(0, 8192) }
+                [void]$lines.Add($line); $sum.lines++
             }
-            if ($null -eq $first) { $first = Get-LogTime $idx $line }
-            $lastLine = $line
-            $n++
+            $lastShipped = $ship
             if (($n % 8192) -eq 0 -and [DateTime]::UtcNow -gt $deadline) {
-                $sum.truncated = $true
+                $sum.truncated = $true; $file.truncated = $true
                 Add-Limit 'log-time' $null ('log scan stopped after {0} s' -f $LogSeconds)
                 break
             }
-            if ($idx.status -lt 0 -or $line.IndexOf('401', [StringComparison]::Ordinal) -lt 0) { continue }
-            $p = $line.Split(' ')
-            if ($p.Count -le $idx.status -or $p[$idx.status] -ne '401') { continue }
-            $key = (Get-LogNum $p $idx.sub) + '|' + (Get-LogNum $p $idx.win32)
-            $sum.counts[$key] = 1 + [long]$sum.counts[$key]
         }
+        if ($null -ne $lastLine -and -not $lastShipped) { [void]$lines.Add($lastLine); $sum.lines++ }
         $sum.bytes += [Math]::Max([long]0, $fs.Position - $start)
-        $last = Get-LogTime $idx $lastLine
-        if ($null -ne $first -and ($null -eq $sum.first -or [string]::CompareOrdinal($first, $sum.first) -lt 0)) { $sum.first = $first }
-        if ($null -ne $last -and ($null -eq $sum.last -or [string]::CompareOrdinal($last, $sum.last) -gt 0)) { $sum.last = $last }
+        [void]$sum.files.Add($file)
     } finally { $fs.Dispose() }
 }
 
 # <logFile directory>\W3SVC<id>\u_ex*.log / ex*.log of the last $LogDays days, newest first.
 function Read-SiteLogs($site, [DateTime]$deadline) {
-    $sum = @{ counts = @{}; first = $null; last = $null; bytes = [long]0; files = 0; truncated = $false }
+    $sum = @{ files = (New-Object System.Collections.ArrayList); lines = 0; bytes = [long]0; truncated = $false }
     $dir = [IO.Path]::Combine($site.logDir, 'W3SVC' + $site.id)
     # A site that never logged has no folder: an empty summary, not an error.
     if ([IO.Directory]::Exists($dir)) { Read-LogFolder $dir $sum $deadline }
-    $counts = New-Object System.Collections.ArrayList
-    foreach ($k in @($sum.counts.Keys | Sort-Object)) {
-        $sub, $win32 = $k.Split('|')
-        [void]$counts.Add([ordered]@{ status = 401; substatus = [long]$sub; win32 = [long]$win32; count = $sum.counts[$k] })
-    }
-    return [ordered]@{ site_id = [long]$site.id; counts = $counts; first = $sum.first; last = $sum.last
-        bytes_scanned = $sum.bytes; files_scanned = $sum.files; truncated = $sum.truncated }
+    # counts/first/last are the scanner's to fill from the raw lines.
+    return [ordered]@{ site_id = [long]$site.id; counts = @(); first = $null; last = $null; raw = $sum.files
+        bytes_scanned = $sum.bytes; files_scanned = $sum.files.Count; truncated = $sum.truncated }
 }
 
 function Read-LogFolder([string]$dir, $sum, [DateTime]$deadline) {
@@ -541,10 +515,8 @@ function Read-LogFolder([string]$dir, $sum, [DateTime]$deadline) {
             Add-Limit 'log-time' $null ('log scan stopped after {0} s' -f $LogSeconds)
             break
         }
-        try {
-            Read-LogFile $f.FullName $left $sum $deadline
-            $sum.files++
-        } catch { Add-Error 'logs' $f.FullName $_.Exception.Message }
+        try { Read-LogFile $f.FullName $left $sum $deadline }
+        catch { Add-Error 'logs' $f.FullName $_.Exception.Message }
     }
 }
 

@@ -15,7 +15,11 @@ use crate::snapshot::Snapshot;
 pub fn load_one(path: &Path) -> anyhow::Result<(Input, Snapshot)> {
     let inputs = discover(&[path.to_path_buf()])?;
     match inputs.as_slice() {
-        [one] => Ok((one.clone(), load(one).map_err(|e| anyhow::anyhow!("{e}"))?)),
+        [one] => {
+            let mut snapshot = load(one).map_err(|e| anyhow::anyhow!("{e}"))?;
+            crate::logs::read_shipped(&mut snapshot);
+            Ok((one.clone(), snapshot))
+        }
         [] => anyhow::bail!("{}: no snapshot or applicationHost.config", path.display()),
         _ => anyhow::bail!(
             "{}: holds {} hosts; name one snapshot file",

@@ -265,6 +265,64 @@ pub fn summarize(path: &str, input: impl BufRead) -> std::io::Result<FileSummary
     Ok(s)
 }
 
+/// Reads every site's shipped log lines ([`summarize_site`]).
+pub fn read_shipped(snapshot: &mut crate::snapshot::Snapshot) {
+    if let Some(logs) = &mut snapshot.logs {
+        logs.sites.iter_mut().for_each(summarize_site);
+    }
+}
+
+/// Reads the raw lines a collector shipped for one site into its summary: 401 counts by
+/// substatus and win32 status, first and last time. Lines are dropped afterwards (they were only
+/// carried for this). A site whose files have no `#Fields:` keeps no counts — not evaluated.
+pub fn summarize_site(site: &mut crate::snapshot::SiteLogSummary) {
+    if site.raw.is_empty() {
+        return;
+    }
+    let mut counts: BTreeMap<(u32, u32), u64> = BTreeMap::new();
+    let (mut first, mut last): (Option<String>, Option<String>) = (None, None);
+    for file in std::mem::take(&mut site.raw) {
+        let mut reader = Reader::new(&file.name);
+        for line in &file.lines {
+            let Some(Line::Record(r)) = reader.line(line) else {
+                continue;
+            };
+            if let Some(t) = r.when.as_deref().and_then(rfc3339) {
+                if first.as_ref().is_none_or(|f| t < *f) {
+                    first = Some(t.clone());
+                }
+                if last.as_ref().is_none_or(|l| t > *l) {
+                    last = Some(t);
+                }
+            }
+            if r.status == Some(401) && reader.format() == Format::W3c {
+                *counts
+                    .entry((r.substatus.unwrap_or(0), r.win32.unwrap_or(0)))
+                    .or_default() += 1;
+            }
+        }
+        site.truncated |= file.truncated;
+    }
+    site.counts = counts
+        .into_iter()
+        .map(|((substatus, win32), count)| crate::snapshot::StatusCount {
+            status: 401,
+            substatus,
+            win32: u64::from(win32),
+            count,
+        })
+        .collect();
+    site.first = first.or(site.first.take());
+    site.last = last.or(site.last.take());
+}
+
+/// `2023-01-01 08:00:01` → `2023-01-01T08:00:01Z` (W3C `date time` are UTC).
+fn rfc3339(when: &str) -> Option<String> {
+    let (d, t) = when.split_once(' ')?;
+    let t = t.split('.').next().unwrap_or(t);
+    (d.len() == 10 && t.len() == 8).then(|| format!("{d}T{t}Z"))
+}
+
 /// The log files under `paths` (files as given; directories searched for `*.log`), sorted.
 pub fn discover(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();

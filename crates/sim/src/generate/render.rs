@@ -1248,6 +1248,9 @@ fn logs(h: &HostModel) -> LogSummary {
             bytes_scanned: bytes,
             files_scanned: files,
             truncated: false,
+            // Summarised counts, as collectors before raw lines shipped them (still read):
+            // tens of thousands of challenge lines per site would bloat every demo snapshot.
+            raw: Vec::new(),
         });
     }
     LogSummary { sites }

@@ -1130,3 +1130,67 @@ fn severity_filters_what_is_listed_not_the_exit_code() {
     );
     assert!(only["notes"].to_string().contains("--severity critical"));
 }
+
+#[test]
+fn the_scope_of_a_run_is_recorded_and_a_limited_run_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full");
+    iis_sweep()
+        .args([
+            "check",
+            "--fail-on",
+            "none",
+            "--format",
+            "json,html",
+            "--out",
+        ])
+        .arg(&full)
+        .arg(examples())
+        .assert()
+        .success();
+    let r = read_report(&full);
+    assert_eq!(r["run"]["scope"]["complete"], true, "{}", r["run"]);
+    let html = std::fs::read_to_string(full.join("report.html")).unwrap();
+    assert!(html.contains("Scope: full"), "full scope in the header");
+
+    let cfg = dir.path().join("rules.toml");
+    std::fs::write(
+        &cfg,
+        "[rules.U201]\nseverity = \"low\"\n\n[rules.H001]\nenabled = false\n\n[[waiver]]\nrule = \"U301\"\nhost = \"*\"\njustification = \"CDN move (CHG-1)\"\nexpires = \"2099-12-31\"\n",
+    )
+    .unwrap();
+    let limited = dir.path().join("limited");
+    iis_sweep()
+        .args([
+            "check",
+            "--fail-on",
+            "none",
+            "--severity",
+            "medium",
+            "--format",
+            "json,html",
+        ])
+        .arg("--rules-config")
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&limited)
+        .arg(examples())
+        .assert()
+        .success();
+    let r = read_report(&limited);
+    let scope = &r["run"]["scope"];
+    assert_eq!(scope["complete"], false, "{scope}");
+    assert_eq!(scope["rules_disabled"], serde_json::json!(["H001"]));
+    assert_eq!(scope["severity_overrides"]["U201"], "low");
+    assert_eq!(scope["waivers"], 1);
+    assert_eq!(scope["min_severity"], "medium");
+    assert!(scope["rules_config"]
+        .as_str()
+        .unwrap()
+        .ends_with("rules.toml"));
+    let html = std::fs::read_to_string(limited.join("report.html")).unwrap();
+    assert!(
+        html.contains("Scope: limited: rules disabled: H001; --severity medium"),
+        "limited scope in the header"
+    );
+}

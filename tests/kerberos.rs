@@ -394,6 +394,9 @@ async fn kerberos_sweep_against_a_real_kdc() {
     assert_eq!(st, "kerberos-error", "{reason}");
     assert!(reason.to_lowercase().contains("kdc"), "{reason}");
     assert_eq!(output.status.code(), Some(3));
+    // A limited sweep says so in its scope.
+    assert_eq!(report2["run"]["scope"]["limit"], "krb01");
+    assert_eq!(report2["run"]["scope"]["complete"], false);
 
     // 3. No ticket at all: says to run kinit, not "auth-failed".
     let out3 = dir.path().join("out3");

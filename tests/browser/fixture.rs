@@ -193,6 +193,10 @@ fn base_report(hosts: Vec<HostResult>, findings: Vec<Finding>) -> Report {
             inputs: vec!["snapshots/".into()],
             shard: None,
             interrupted: false,
+            scope: Scope {
+                complete: true,
+                ..Default::default()
+            },
         },
         hosts,
         findings,

@@ -294,6 +294,10 @@ pub fn fleet(hosts: usize, findings: usize) -> Report {
             inputs: vec!["inventory/prod.ini".into()],
             shard: None,
             interrupted: false,
+            scope: Scope {
+                complete: true,
+                ..Default::default()
+            },
         },
         hosts: hs,
         findings: fs,

@@ -503,6 +503,19 @@ pub fn report_builder(
         tracing::warn!("{note}");
         builder.note(note);
     }
+    let scope = &mut builder.run_mut().scope;
+    scope.rules_config = settings.source.clone();
+    scope.rules_disabled = rules::all()
+        .iter()
+        .filter(|r| !settings.enabled(r.code))
+        .map(|r| r.code.to_string())
+        .collect();
+    scope.severity_overrides = settings
+        .overrides
+        .iter()
+        .filter_map(|(code, o)| Some((code.clone(), o.severity.clone()?)))
+        .collect();
+    scope.waivers = settings.waivers.len() as u32;
     builder
 }
 
@@ -530,7 +543,10 @@ pub fn publish(
     let outcome = outcome(&rep, fail_on);
     if let Some(min) = output.min_severity {
         below_severity_left_out(&mut rep, min);
+        rep.run.scope.min_severity = Some(min.to_string());
     }
+    let shard = rep.run.shard.clone();
+    rep.run.scope.settle(shard.as_deref());
     report::write_all(&rep, output)?;
     Ok((outcome, rep))
 }

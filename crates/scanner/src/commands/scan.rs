@@ -210,6 +210,7 @@ async fn run_inner(
         today,
     );
     builder.run_mut().shard = opts.shard.map(|(k, n)| format!("{k}/{n}"));
+    builder.run_mut().scope.limit = opts.limit.clone();
     for (t, status, why) in refused {
         builder.add_host(
             pipeline::failed_host(&t.name, &t.endpoint(), status, &why),

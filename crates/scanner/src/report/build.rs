@@ -34,6 +34,7 @@ impl ReportBuilder {
                     inputs,
                     shard: None,
                     interrupted: false,
+                    scope: Default::default(),
                 },
                 hosts: Vec::new(),
                 findings: Vec::new(),

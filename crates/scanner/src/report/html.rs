@@ -121,6 +121,9 @@ struct RunView<'a> {
     inputs: &'a [String],
     shard: Option<&'a str>,
     interrupted: bool,
+    /// `full …` or `limited: …`.
+    scope: String,
+    complete: bool,
 }
 
 impl<'a> From<&'a RunInfo> for RunView<'a> {
@@ -132,6 +135,8 @@ impl<'a> From<&'a RunInfo> for RunView<'a> {
             inputs: &r.inputs,
             shard: r.shard.as_deref(),
             interrupted: r.interrupted,
+            scope: r.scope.describe(r.shard.as_deref()),
+            complete: r.scope.complete,
         }
     }
 }

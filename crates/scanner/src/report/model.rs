@@ -50,6 +50,70 @@ pub struct RunInfo {
     /// The sweep was stopped before every host finished.
     #[serde(default)]
     pub interrupted: bool,
+    /// What the run covered: a limited or filtered run can be told apart from a full one.
+    #[serde(default)]
+    pub scope: Scope,
+}
+
+/// What a run covered, for the auditor who signs the report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Scope {
+    /// True when nothing narrowed the run: no `--limit`, no shard, no disabled rule, no
+    /// `--severity` filter (waivers and severity changes are listed but do not narrow it).
+    pub complete: bool,
+    /// `--limit` pattern: only the inventory's matching hosts were swept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+    /// The `--rules-config` file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_config: Option<String>,
+    /// Rules it disabled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules_disabled: Vec<String>,
+    /// Severities it changed: rule code → severity.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub severity_overrides: BTreeMap<String, String>,
+    /// Waivers it holds (expired ones included; findings show which applied).
+    #[serde(default)]
+    pub waivers: u32,
+    /// `--severity`: findings below it are not listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_severity: Option<String>,
+}
+
+impl Scope {
+    /// Recomputes [`Scope::complete`] with the run's shard.
+    pub fn settle(&mut self, shard: Option<&str>) {
+        self.complete = self.limit.is_none()
+            && shard.is_none()
+            && self.rules_disabled.is_empty()
+            && self.min_severity.is_none();
+    }
+
+    /// `full`, or what narrowed it, in a few words.
+    pub fn describe(&self, shard: Option<&str>) -> String {
+        let mut parts = Vec::new();
+        if let Some(l) = &self.limit {
+            parts.push(format!("--limit {l}"));
+        }
+        if let Some(s) = shard {
+            parts.push(format!("shard {s}"));
+        }
+        if !self.rules_disabled.is_empty() {
+            parts.push(format!(
+                "rules disabled: {}",
+                self.rules_disabled.join(", ")
+            ));
+        }
+        if let Some(m) = &self.min_severity {
+            parts.push(format!("--severity {m}"));
+        }
+        if parts.is_empty() {
+            "full (every host of the inputs, every rule, every finding)".to_string()
+        } else {
+            format!("limited: {}", parts.join("; "))
+        }
+    }
 }
 
 /// Drift against a previous report.

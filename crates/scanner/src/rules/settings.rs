@@ -30,6 +30,8 @@ use crate::finding::{Finding, Severity, WaiverInfo};
 pub struct RuleSettings {
     pub overrides: BTreeMap<String, RuleOverride>,
     pub waivers: Vec<Waiver>,
+    /// The file they came from (named in the report's scope).
+    pub source: Option<String>,
 }
 
 /// Settings for one rule.
@@ -75,7 +77,9 @@ impl RuleSettings {
     pub fn load(path: &Path) -> anyhow::Result<RuleSettings> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
-        Self::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        let mut s = Self::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        s.source = Some(path.display().to_string());
+        Ok(s)
     }
 
     /// Parses the TOML text; unknown rule codes, bad severities and empty justifications are
@@ -109,6 +113,7 @@ impl RuleSettings {
                 .map(|(k, v)| (k.to_ascii_uppercase(), v))
                 .collect(),
             waivers: f.waiver,
+            source: None,
         })
     }
 

@@ -16,21 +16,41 @@
 
   // ---- small DOM helpers -------------------------------------------------------------------
   function $(id) { return document.getElementById(id); }
+  // Host-supplied text is shown as it is, except what a reader cannot see: control characters,
+  // zero-width characters and bidi controls become visible ⟦U+XXXX⟧ marks (a right-to-left
+  // override cannot reorder what follows it), and text longer than CLAMP is cut with the whole,
+  // marked value on hover. Copy buttons copy the original value.
+  var HIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/g;
+  var CLAMP = 400;
+  function visible(s) {
+    return String(s).replace(HIDDEN, function (c) {
+      var h = c.charCodeAt(0).toString(16).toUpperCase();
+      return "\u27e6U+" + "0000".slice(h.length) + h + "\u27e7";
+    });
+  }
+  function textNode(s, e) {
+    var v = visible(s);
+    if (v.length > CLAMP && e.tagName !== "PRE") {
+      if (e.setAttribute && !e.getAttribute("title")) e.setAttribute("title", v.length > 20000 ? v.slice(0, 20000) + "…" : v);
+      v = v.slice(0, CLAMP) + "… (" + v.length + " characters)";
+    }
+    return document.createTextNode(v);
+  }
   function el(tag, attrs, children) {
     var e = document.createElement(tag);
     if (attrs) {
       for (var k in attrs) {
         if (!Object.prototype.hasOwnProperty.call(attrs, k) || attrs[k] == null) continue;
-        if (k === "text") e.textContent = attrs[k];
+        if (k === "text") e.appendChild(textNode(attrs[k], e));
         else if (k === "cls") e.className = attrs[k];
-        else e.setAttribute(k, attrs[k]);
+        else e.setAttribute(k, k === "title" ? visible(attrs[k]) : attrs[k]);
       }
     }
     if (children) {
       for (var i = 0; i < children.length; i++) {
         var c = children[i];
         if (c == null || c === false) continue;
-        e.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+        e.appendChild(typeof c === "string" ? textNode(c, e) : c);
       }
     }
     return e;

@@ -395,3 +395,26 @@ pub fn report_with_baseline() -> Report {
     iis_sweep::report::drift::compare(&mut current, &baseline, "previous/report.json");
     current
 }
+
+/// The fixture report plus a failed host with a 100 KB name and a finding on a site named with a
+/// right-to-left override, zero-width and control characters (issue: hostile and long strings).
+pub fn hostile_report() -> Report {
+    let mut r = report();
+    let rs = rules();
+    let long = format!("h{}", "x".repeat(100_000));
+    r.hosts.push(host(
+        &long,
+        HostStatus::Unreachable,
+        Some("connection refused"),
+        &rs,
+    ));
+    let mut f = r.findings[0].clone();
+    f.host = r.hosts[0].name.clone();
+    f.site = Some("\u{202E}evil-site\u{200B}\u{7}".into());
+    f.url_path = Some(format!("/{}", "segment/".repeat(2_000)));
+    f.message = format!("A message with a {} word", "w".repeat(5_000));
+    f.fingerprint = "3".repeat(64);
+    r.findings.push(f);
+    r.recompute_totals();
+    r
+}

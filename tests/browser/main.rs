@@ -517,6 +517,49 @@ fn report_page_works_and_runs_no_host_supplied_code() {
 }
 
 #[test]
+fn hostile_and_long_strings_keep_the_layout_and_show_hidden_characters() {
+    let Some((chromium, chromedriver)) = browser() else {
+        return;
+    };
+    let report = fixture::hostile_report();
+    let dir = tempfile::tempdir().unwrap();
+    let page = write_page(dir.path(), &report, &HtmlOptions::default());
+    let d = Driver::start(&chromium, &chromedriver);
+    d.open(&page);
+    d.wait_ready();
+    // Open every finding's details and every host so all host text is laid out.
+    d.js(
+        "document.querySelectorAll('#finding-rows tr.row').forEach(function (r) { r.click(); }); \
+          document.querySelectorAll('details').forEach(function (x) { x.open = true; }); return 0;",
+    );
+    let overflow =
+        d.num("return Math.max(0, document.documentElement.scrollWidth - window.innerWidth);");
+    assert_eq!(overflow, 0, "the page is wider than the viewport");
+    let text = d.js("return document.body.innerText;");
+    let text = text.as_str().unwrap_or_default();
+    assert!(
+        text.contains(
+            "\u{27e6}U+202E\u{27e7}evil-site\u{27e6}U+200B\u{27e7}\u{27e6}U+0007\u{27e7}"
+        ),
+        "hidden characters made visible"
+    );
+    assert!(
+        !text.contains('\u{202E}'),
+        "no live bidi override in the page text"
+    );
+    assert!(text.contains("characters)"), "long values are clamped");
+    // The whole value is on hover.
+    let titled = d.num(
+        "return Array.prototype.filter.call(document.querySelectorAll('[title]'), \
+         function (e) { return e.getAttribute('title').length > 5000; }).length;",
+    );
+    assert!(
+        titled >= 1,
+        "no element carries the full long value on hover"
+    );
+}
+
+#[test]
 fn compressed_report_page_at_moderate_scale() {
     let Some((chromium, chromedriver)) = browser() else {
         return;

@@ -89,7 +89,7 @@ struct Page<'a> {
     baseline: Option<BaselineView<'a>>,
     summary: Summary,
     charts: Vec<Chart>,
-    failed_hosts: Vec<FailedHost<'a>>,
+    failed_hosts: Vec<FailedHost>,
     severities: [&'static str; 5],
     css: &'a str,
     js: &'a str,
@@ -180,11 +180,14 @@ struct SeverityCard {
 }
 
 #[derive(Serialize)]
-struct FailedHost<'a> {
-    name: &'a str,
+struct FailedHost {
+    name: String,
     status: &'static str,
-    reason: &'a str,
-    source: &'a str,
+    reason: String,
+    source: String,
+    /// A longer part of the name (on hover) when `name` was cut.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_name: Option<String>,
 }
 
 /// A horizontal bar chart, laid out here so the template only places numbers.
@@ -213,6 +216,31 @@ const CHART_W: f64 = 420.0;
 const LABEL_W: f64 = 170.0;
 const ROW_H: u32 = 22;
 
+/// Host-supplied text as the page shows it (the same rule as `visible` in script.js): control,
+/// zero-width and bidi characters as visible `⟦U+XXXX⟧` marks, and at most `max` characters.
+fn shown(text: &str, max: usize) -> String {
+    let hidden = |c: char| {
+        matches!(c as u32,
+            0x00..=0x08 | 0x0b | 0x0c | 0x0e..=0x1f | 0x7f..=0x9f | 0xad | 0x61c | 0x115f | 0x1160
+            | 0x180e | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f
+            | 0xfeff | 0xfff9..=0xfffb)
+    };
+    let mut out = String::new();
+    let total = text.chars().count();
+    for (n, c) in text.chars().enumerate() {
+        if n == max {
+            out.push_str(&format!("… ({total} characters)"));
+            break;
+        }
+        if hidden(c) {
+            out.push_str(&format!("\u{27e6}U+{:04X}\u{27e7}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn chart(id: &'static str, title: &'static str, entries: Vec<(String, u32, String)>) -> Chart {
     let max = entries.iter().map(|e| e.1).max().unwrap_or(0).max(1) as f64;
     let room = CHART_W - LABEL_W - 56.0;
@@ -220,6 +248,7 @@ fn chart(id: &'static str, title: &'static str, entries: Vec<(String, u32, Strin
         .into_iter()
         .enumerate()
         .map(|(i, (label, value, class))| {
+            let label = shown(&label, 2_000);
             let width = (room * value as f64 / max).max(2.0);
             let short = if label.chars().count() > 26 {
                 format!("{}…", label.chars().take(25).collect::<String>())
@@ -414,10 +443,11 @@ pub fn render_with(
             .iter()
             .filter(|h| !h.status.evaluated())
             .map(|h| FailedHost {
-                name: &h.name,
+                name: shown(&h.name, 200),
                 status: h.status.as_str(),
-                reason: h.reason.as_deref().unwrap_or(""),
-                source: &h.source,
+                reason: shown(h.reason.as_deref().unwrap_or(""), 2_000),
+                source: shown(&h.source, 400),
+                full_name: (h.name.chars().count() > 200).then(|| shown(&h.name, 20_000)),
             })
             .collect(),
         severities: Severity::ALL.map(Severity::as_str),

@@ -971,3 +971,55 @@ fn a_vaulted_variable_of_a_skipped_ssh_host_does_not_reject_the_inventory() {
     assert!(stderr.contains("Ansible Vault"), "{stderr}");
     assert!(stderr.contains("hosts.yml:1"), "{stderr}");
 }
+
+#[test]
+fn repeated_inventories_are_swept_as_one_and_a_host_in_two_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("web.ini");
+    let b = dir.path().join("app.yml");
+    std::fs::write(
+        &a,
+        "[web]\nweb01 ansible_host=10.0.0.1\nweb02 ansible_host=10.0.0.2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        "all:\n  children:\n    app:\n      hosts:\n        app01:\n          ansible_host: 10.0.1.1\n",
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("iis-sweep")
+        .unwrap()
+        .args(["scan", "--list-hosts", "--json", "--limit", "web:app", "-i"])
+        .arg(&a)
+        .arg("-i")
+        .arg(&b)
+        .assert()
+        .success();
+    let hosts: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let names: Vec<&str> = hosts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["web01", "web02", "app01"]);
+    std::fs::write(
+        &b,
+        "all:\n  hosts:\n    WEB01:\n      ansible_host: 10.0.1.1\n",
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("iis-sweep")
+        .unwrap()
+        .args(["scan", "--list-hosts", "-i"])
+        .arg(&a)
+        .arg("-i")
+        .arg(&b)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("app.yml") && stderr.contains("web.ini"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("also listed"), "{stderr}");
+}

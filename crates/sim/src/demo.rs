@@ -185,7 +185,7 @@ pub async fn run(opts: &DemoOptions) -> anyhow::Result<(Outcome, Report, Option<
         },
     );
     let scan = ScanOptions {
-        inventory: fleet_dir.join(crate::fleet::FLEET_FILE),
+        inventory: vec![fleet_dir.join(crate::fleet::FLEET_FILE)],
         limit: None,
         concurrency: opts.concurrency,
         host_timeout: Duration::from_secs(120),

@@ -22,7 +22,8 @@ use super::scan::select;
 /// Options of `ping`.
 #[derive(Debug, Clone)]
 pub struct PingOptions {
-    pub inventory: PathBuf,
+    /// One or more inventories.
+    pub inventory: Vec<PathBuf>,
     pub limit: Option<String>,
     pub concurrency: usize,
     /// Distinct hosts that may reject one credential before it is no longer used.
@@ -139,7 +140,10 @@ fn judge(t: &Target, c: HostCollection) -> PingResult {
 pub async fn run(opts: &PingOptions) -> anyhow::Result<(Outcome, Vec<PingResult>)> {
     let targets = select(&opts.inventory, opts.limit.as_deref(), None)?;
     if targets.is_empty() {
-        anyhow::bail!("{}: no host to ping", opts.inventory.display());
+        anyhow::bail!(
+            "{}: no host to ping",
+            super::scan::shown_paths(&opts.inventory)
+        );
     }
     let mut tickets = super::scan::KerberosTickets::default();
     let credentials = super::scan::resolve_credentials(&targets, &mut tickets)?;

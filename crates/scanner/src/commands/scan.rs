@@ -2,7 +2,7 @@
 //! `check`.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -22,7 +22,8 @@ use crate::target::{AuthMethod, Target};
 /// Options of `scan`.
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
-    pub inventory: PathBuf,
+    /// One or more inventories, swept as one.
+    pub inventory: Vec<PathBuf>,
     pub limit: Option<String>,
     pub concurrency: usize,
     pub host_timeout: Duration,
@@ -47,11 +48,11 @@ pub fn targets(opts: &ScanOptions) -> anyhow::Result<Vec<Target>> {
 
 /// The hosts of `inventory` that `limit` and `shard` select (scan, ping, --list-hosts).
 pub fn select(
-    inventory: &Path,
+    inventories: &[PathBuf],
     limit: Option<&str>,
     shard: Option<(u32, u32)>,
 ) -> anyhow::Result<Vec<Target>> {
-    let inv = inventory::load(inventory).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let inv = inventory::load_all(inventories).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut targets = match limit {
         Some(p) => inventory::apply_limit(&inv, p).map_err(|e| anyhow::anyhow!("{e}"))?,
         None => inv.targets.clone(),
@@ -205,7 +206,10 @@ async fn run_inner(
     let today = chrono::Utc::now().date_naive();
     let mut builder = pipeline::report_builder(
         command,
-        vec![opts.inventory.display().to_string()],
+        opts.inventory
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
         &opts.settings,
         today,
     );
@@ -305,7 +309,7 @@ pub async fn run(opts: &ScanOptions) -> anyhow::Result<(Outcome, Report)> {
     if targets.is_empty() {
         anyhow::bail!(
             "{}: no host to sweep{}",
-            opts.inventory.display(),
+            shown_paths(&opts.inventory),
             if opts.limit.is_some() || opts.shard.is_some() {
                 " after --limit/--shard"
             } else {
@@ -356,4 +360,13 @@ pub fn list_hosts(opts: &ScanOptions, json: bool) -> anyhow::Result<String> {
         ));
     }
     Ok(out)
+}
+
+/// `a.yml, b.ini` for messages.
+pub fn shown_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

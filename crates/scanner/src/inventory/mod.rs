@@ -249,6 +249,45 @@ pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
     load_str(path, &text, format)
 }
 
+/// Loads several inventories as one (`-i a.yml -i b.ini`): hosts in the order given, groups
+/// merged. A host listed in two of them is refused, naming both files.
+pub fn load_all(paths: &[PathBuf]) -> Result<Inventory, InventoryError> {
+    let mut all: Option<Inventory> = None;
+    let mut seen: std::collections::HashMap<String, PathBuf> = std::collections::HashMap::new();
+    for path in paths {
+        let inv = load(path)?;
+        for t in &inv.targets {
+            if let Some(first) = seen.insert(t.name.to_lowercase(), path.clone()) {
+                return Err(InventoryError::Syntax {
+                    path: path.clone(),
+                    line: None,
+                    message: format!(
+                        "host {} is also listed in {}; list each host in one inventory",
+                        t.name,
+                        first.display()
+                    ),
+                });
+            }
+        }
+        all = Some(match all {
+            None => inv,
+            Some(mut acc) => {
+                acc.targets.extend(inv.targets);
+                acc.groups.extend(inv.groups);
+                acc.groups.sort();
+                acc.groups.dedup();
+                acc.skipped.extend(inv.skipped);
+                acc.warnings.extend(inv.warnings);
+                acc
+            }
+        });
+    }
+    all.ok_or_else(|| InventoryError::Read {
+        path: PathBuf::new(),
+        source: std::io::Error::other("no inventory given"),
+    })
+}
+
 /// Parses `text` as `format`; `path` is used in messages and to resolve relative paths.
 pub fn load_str(path: &Path, text: &str, format: Format) -> Result<Inventory, InventoryError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);

@@ -1003,6 +1003,15 @@ fn repeated_inventories_are_swept_as_one_and_a_host_in_two_is_refused() {
         .map(|h| h["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["web01", "web02", "app01"]);
+    // Where iis-sweep's default transport differs from Ansible's, the listing says so.
+    let text = assert_cmd::Command::cargo_bin("iis-sweep")
+        .unwrap()
+        .args(["scan", "--list-hosts", "-i"])
+        .arg(&a)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&text.get_output().stdout).to_string();
+    assert!(text.contains("Ansible would use basic"), "{text}");
     std::fs::write(
         &b,
         "all:\n  hosts:\n    WEB01:\n      ansible_host: 10.0.1.1\n",

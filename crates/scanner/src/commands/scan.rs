@@ -359,7 +359,25 @@ pub fn list_hosts(opts: &ScanOptions, json: bool) -> anyhow::Result<String> {
             h.name, h.endpoint, h.auth, h.credential
         ));
     }
+    if opts.inventory.iter().any(|p| is_ansible(p)) {
+        out.push_str(ANSIBLE_DEFAULT_TRANSPORT);
+    }
     Ok(out)
+}
+
+/// Where iis-sweep's default differs from Ansible's, said where hosts are listed.
+pub const ANSIBLE_DEFAULT_TRANSPORT: &str = "  note: a host without ansible_winrm_transport uses \
+kerberos when its user is user@REALM (as Ansible) and otherwise ntlm; Ansible would use basic \
+(plaintext over http, ssl over https) there. iis-sweep never sends a password with Basic unless \
+asked: set ansible_winrm_transport=basic to get Ansible's behaviour.\n";
+
+fn is_ansible(path: &std::path::Path) -> bool {
+    let format = inventory::Format::from_extension(path).or_else(|| {
+        std::fs::read_to_string(path)
+            .ok()
+            .map(|t| inventory::Format::sniff(&t))
+    });
+    !matches!(format, Some(inventory::Format::Native) | None)
 }
 
 /// `a.yml, b.ini` for messages.

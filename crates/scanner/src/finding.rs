@@ -428,6 +428,16 @@ impl HostResult {
                 .iter()
                 .all(|p| p.state == CoverageState::Evaluated)
     }
+
+    /// Clean: fully covered and no open finding — the only result that may be called clean.
+    pub fn clean(&self) -> bool {
+        self.fully_covered() && self.findings == 0
+    }
+
+    /// The rules judged it, but part of its facts were missing or unseen.
+    pub fn partly_evaluated(&self) -> bool {
+        self.status.evaluated() && !self.fully_covered()
+    }
 }
 
 /// A rule as listed in the report's appendix.

@@ -14,13 +14,8 @@ pub mod why;
 
 use crate::report::{OutputOptions, Report};
 
-/// The one-paragraph summary printed after a run (on stdout): hosts by status, findings by
-/// severity, waived findings, and the files written.
 /// What one host's result did not see, in a few words.
-fn not_covered(host: Option<&crate::finding::HostResult>) -> String {
-    let Some(h) = host else {
-        return String::new();
-    };
+fn not_covered(h: &crate::finding::HostResult) -> String {
     let mut missing: Vec<String> = h
         .coverage
         .parts
@@ -37,6 +32,8 @@ fn not_covered(host: Option<&crate::finding::HostResult>) -> String {
     missing.join(", ")
 }
 
+/// The one-paragraph summary printed after a run (on stdout): hosts by status, findings by
+/// severity, waived findings, what "clean" rests on, and the files written.
 pub fn summary(report: &Report, out: &OutputOptions) -> String {
     let t = &report.totals;
     let statuses: Vec<String> = t
@@ -65,16 +62,11 @@ pub fn summary(report: &Report, out: &OutputOptions) -> String {
         }
     );
     // Say what a "0 findings" rests on: clean only where everything was evaluated.
-    let clean = report
+    let clean = report.hosts.iter().filter(|h| h.clean()).count();
+    let partly: Vec<&crate::finding::HostResult> = report
         .hosts
         .iter()
-        .filter(|h| h.fully_covered() && h.findings == 0)
-        .count();
-    let partly: Vec<&str> = report
-        .hosts
-        .iter()
-        .filter(|h| h.status.evaluated() && !h.fully_covered())
-        .map(|h| h.name.as_str())
+        .filter(|h| h.partly_evaluated())
         .collect();
     let unsure = report
         .findings
@@ -86,10 +78,7 @@ pub fn summary(report: &Report, out: &OutputOptions) -> String {
             "coverage: {clean} clean, {} partly evaluated{}{}\n",
             partly.len(),
             match partly.as_slice() {
-                [one] => format!(
-                    " ({one}: {})",
-                    not_covered(report.hosts.iter().find(|h| h.name == *one))
-                ),
+                [one] => format!(" ({}: {})", one.name, not_covered(one)),
                 _ => String::new(),
             },
             if unsure > 0 {

@@ -293,7 +293,10 @@ pub fn load_str(path: &Path, text: &str, format: Format) -> Result<Inventory, In
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Ansible inventories are checked per host (a vaulted variable of a host that is skipped,
     // e.g. an ssh one, is never read); a native inventory has no such hosts.
-    if let Some(line) = find_vault(text, format).filter(|_| format == Format::Native) {
+    if let Some(line) = (format == Format::Native)
+        .then(|| find_vault(text))
+        .flatten()
+    {
         return Err(InventoryError::Vault {
             path: path.into(),
             line,
@@ -328,17 +331,12 @@ pub fn load_str(path: &Path, text: &str, format: Format) -> Result<Inventory, In
     Ok(inv)
 }
 
-/// The first line (1-based) outside a comment that holds an Ansible Vault payload or tag.
-fn find_vault(text: &str, format: Format) -> Option<usize> {
+/// The first line (1-based) of a native (TOML) inventory, outside a comment, that holds an
+/// Ansible Vault payload.
+fn find_vault(text: &str) -> Option<usize> {
     text.lines().enumerate().find_map(|(i, line)| {
         let t = line.trim_start();
-        let comment = match format {
-            Format::AnsibleIni => t.starts_with('#') || t.starts_with(';'),
-            Format::AnsibleJson => false,
-            Format::Native | Format::AnsibleYaml => t.starts_with('#'),
-        };
-        let tagged = format == Format::AnsibleYaml && t.contains("!vault");
-        (!comment && (t.contains(crate::credentials::VAULT_PREFIX) || tagged)).then_some(i + 1)
+        (!t.starts_with('#') && t.contains(crate::credentials::VAULT_PREFIX)).then_some(i + 1)
     })
 }
 

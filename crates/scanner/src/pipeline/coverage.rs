@@ -4,8 +4,9 @@
 //! holds only "unless overridden in <file>". A host where nothing could be judged is "not
 //! evaluated", never "clean".
 
-use crate::finding::{Coverage, CoveragePart, CoverageState, Finding, NotSeen, CERTAIN};
+use crate::finding::{Coverage, CoveragePart, CoverageState, Finding, NotSeen};
 use crate::iis::{sections, HostConfig};
+use crate::rules::common::url_within;
 use crate::snapshot::{FileRole, Snapshot};
 
 /// Sections the rules read that a web.config may set, when they are not locked.
@@ -83,21 +84,13 @@ pub fn of_host(snapshot: &Snapshot, config: &HostConfig, rules_evaluated: usize)
         },
     };
 
-    let web_configs: Vec<_> = snapshot
+    let web_configs = snapshot
         .files
         .iter()
         .filter(|f| f.role == FileRole::WebConfig)
-        .collect();
-    let unreadable: Vec<String> = web_configs
-        .iter()
-        .filter(|f| f.text.is_none() || f.truncated)
-        .map(|f| {
-            let why = f
-                .error
-                .as_deref()
-                .unwrap_or("cut at the collector's size bound");
-            format!("{}: {why}", f.path)
-        })
+        .count();
+    let unreadable: Vec<String> = unreadable_web_configs(snapshot)
+        .map(|(path, why)| format!("{path}: {why}"))
         .chain(errors_of(&["file", "limit"]))
         .collect();
     let web = if !c.web_configs {
@@ -115,7 +108,7 @@ pub fn of_host(snapshot: &Snapshot, config: &HostConfig, rules_evaluated: usize)
             "web.config files",
             c.config,
             unreadable,
-            Some(format!("{} read", web_configs.len())),
+            Some(format!("{web_configs} read")),
         )
     };
 
@@ -156,24 +149,28 @@ fn summarise(errors: &[String]) -> String {
     s
 }
 
-/// Each application whose web.config was not seen, with the sections it may set there.
-fn not_seen(snapshot: &Snapshot, config: &HostConfig) -> Vec<NotSeen> {
-    let mut out = Vec::new();
-    if !snapshot.collected.config || !config.has_application_host() {
-        return out;
-    }
-    let unreadable: Vec<(&str, String)> = snapshot
+/// The web.config files the snapshot holds but that could not be read in full, with why.
+fn unreadable_web_configs(snapshot: &Snapshot) -> impl Iterator<Item = (&str, &str)> {
+    snapshot
         .files
         .iter()
         .filter(|f| f.role == FileRole::WebConfig && (f.text.is_none() || f.truncated))
         .map(|f| {
             let why = f
                 .error
-                .clone()
-                .unwrap_or_else(|| "cut at the collector's size bound".into());
-            (f.path.as_str(), format!("could not be read: {why}"))
+                .as_deref()
+                .unwrap_or("cut at the collector's size bound");
+            (f.path.as_str(), why)
         })
-        .collect();
+}
+
+/// Each application whose web.config was not seen, with the sections it may set there.
+fn not_seen(snapshot: &Snapshot, config: &HostConfig) -> Vec<NotSeen> {
+    let mut out = Vec::new();
+    if !snapshot.collected.config || !config.has_application_host() {
+        return out;
+    }
+    let unreadable: Vec<(&str, &str)> = unreadable_web_configs(snapshot).collect();
     if snapshot.collected.web_configs && unreadable.is_empty() {
         return out;
     }
@@ -195,7 +192,7 @@ fn not_seen(snapshot: &Snapshot, config: &HostConfig) -> Vec<NotSeen> {
             .iter()
             .find(|(p, _)| p.eq_ignore_ascii_case(&file))
         {
-            why.clone()
+            format!("could not be read: {why}")
         } else {
             continue;
         };
@@ -238,14 +235,12 @@ pub fn qualify(findings: &mut [Finding], coverage: &Coverage) {
         let overriding: Vec<&str> = coverage
             .not_seen
             .iter()
-            .filter(|n| n.site.eq_ignore_ascii_case(site) && is_under(path, &n.url_path))
+            .filter(|n| n.site.eq_ignore_ascii_case(site) && url_within(path, &n.url_path))
             .filter(|n| n.sections.iter().any(|s| cited.iter().any(|c| cites(s, c))))
             .map(|n| n.file.as_str())
             .collect();
         if !overriding.is_empty() {
             f.confidence = format!("unless overridden in {}", overriding.join(" or "));
-        } else if f.confidence.is_empty() {
-            f.confidence = CERTAIN.to_string();
         }
     }
 }
@@ -276,17 +271,6 @@ fn element_of(text: &str) -> Option<&str> {
     (end > 0).then(|| &t[..end])
 }
 
-/// Whether URL `path` is `parent` or below it (case-insensitive, segment-wise).
-fn is_under(path: &str, parent: &str) -> bool {
-    let p = parent.trim_end_matches('/');
-    if p.is_empty() {
-        return true;
-    }
-    let path = path.to_lowercase();
-    let p = p.to_lowercase();
-    path == p || path.starts_with(&format!("{p}/"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,8 +290,8 @@ mod tests {
 
     #[test]
     fn paths_are_under_their_application_by_segment() {
-        assert!(is_under("/App/Sub", "/app"));
-        assert!(is_under("/anything", "/"));
-        assert!(!is_under("/application", "/app"));
+        assert!(url_within("/App/Sub", "/app"));
+        assert!(url_within("/anything", "/"));
+        assert!(!url_within("/application", "/app"));
     }
 }

@@ -360,16 +360,8 @@ fn summary(report: &Report) -> Summary {
         hosts: report.hosts.len() as u32,
         evaluated,
         failed: report.hosts.len() as u32 - evaluated,
-        clean: report
-            .hosts
-            .iter()
-            .filter(|h| h.fully_covered() && h.findings == 0)
-            .count() as u32,
-        partly: report
-            .hosts
-            .iter()
-            .filter(|h| h.status.evaluated() && !h.fully_covered())
-            .count() as u32,
+        clean: report.hosts.iter().filter(|h| h.clean()).count() as u32,
+        partly: report.hosts.iter().filter(|h| h.partly_evaluated()).count() as u32,
         findings: report.totals.findings,
         waived: report.totals.waived,
         status_cards,

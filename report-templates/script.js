@@ -230,6 +230,49 @@
     var matched = [];
     var tbody = $("finding-rows");
     function val(id) { var e = $(id); return e ? e.value : ""; }
+    // The filters live in the URL (#filter:sev=high&rule=H010…), so a filtered view is a link
+    // that can be shared; opening such a link restores it.
+    var FILTER_IDS = { q: "q", sev: "f-severity", sub: "f-substatus", rule: "f-rule", host: "f-host", status: "f-status", waived: "f-waived", drift: "f-drift" };
+    var findingSort = { key: "", dir: 1 };
+    function filterState() {
+      var parts = [];
+      for (var k in FILTER_IDS) { var v = val(FILTER_IDS[k]); if (v) parts.push(k + "=" + encodeURIComponent(v)); }
+      if (findingSort.key) parts.push("sort=" + (findingSort.dir < 0 ? "-" : "") + findingSort.key);
+      return parts.join("&");
+    }
+    function restoreFilters() {
+      var h = location.hash;
+      if (h.indexOf("#filter:") !== 0) return;
+      h.slice(8).split("&").forEach(function (p) {
+        var i = p.indexOf("="), k = p.slice(0, i), v;
+        try { v = decodeURIComponent(p.slice(i + 1)); } catch (e) { return; }
+        if (k === "sort") { findingSort.dir = v.charAt(0) === "-" ? -1 : 1; findingSort.key = v.replace(/^-/, ""); return; }
+        var e = FILTER_IDS[k] && $(FILTER_IDS[k]);
+        if (!e) return;
+        if (e.tagName === "SELECT" && !e.querySelector("option[value=\"" + v.replace(/["\\]/g, "\\$&") + "\"]")) e.appendChild(el("option", { value: v, text: v }));
+        e.value = v;
+      });
+    }
+    function saveFilters() {
+      var st = filterState();
+      if (!history.replaceState) return;
+      var h = location.hash;
+      if (!st && h.indexOf("#filter:") !== 0) return;
+      try { history.replaceState(null, "", st ? "#filter:" + st : location.pathname + location.search); } catch (e) { /* file: pages may refuse */ }
+    }
+    var SORT_KEYS = {
+      severity: function (f) { return SEV_RANK[f.severity]; }, rule: function (f) { return f.rule; }, substatus: function (f) { return f.substatus || ""; },
+      host: function (f) { return f.host; }, where: function (f) { return where(f); }, message: function (f) { return f.message; }
+    };
+    function sortMatched() {
+      var key = SORT_KEYS[findingSort.key];
+      if (!key) return;
+      var d = findingSort.dir;
+      matched.sort(function (a, b) {
+        var x = key(findings[a]), y = key(findings[b]);
+        return (x < y ? -d : x > y ? d : 0) || a - b;
+      });
+    }
     function applyFilters() {
       var sev = val("f-severity"), sub = val("f-substatus"), rule = val("f-rule"), host = val("f-host"),
         hs = val("f-status"), waived = val("f-waived"), drift = val("f-drift"), q = val("q").trim().toLowerCase();
@@ -252,9 +295,58 @@
         }
         matched.push(i);
       }
+      sortMatched();
       $("matched").textContent = matched.length;
       findingPager.reset(matched.length);
+      saveFilters();
     }
+    // Export of what the filters show (all matching rows, not just this page).
+    var CSV_COLUMNS = ["severity", "rule", "name", "substatus", "host", "site", "application", "url_path", "physical_path", "message", "fix", "fingerprint"];
+    function csvCell(v) {
+      v = v == null ? "" : String(v);
+      // A leading = + - @ would be a formula in a spreadsheet: quote it as text.
+      if (/^[=+\-@\t\r]/.test(v)) v = "'" + v;
+      return /[",\r\n]/.test(v) ? "\"" + v.replace(/"/g, "\"\"") + "\"" : v;
+    }
+    function exportFiltered(kind) {
+      var rows = matched.map(function (i) { return findings[i]; });
+      if (kind === "json") return JSON.stringify({ filter: filterState(), findings: rows }, null, 2);
+      return [CSV_COLUMNS.join(",")].concat(rows.map(function (f) {
+        return CSV_COLUMNS.map(function (c) { return csvCell(f[c]); }).join(",");
+      })).join("\r\n") + "\r\n";
+    }
+    function download(kind) {
+      var text = exportFiltered(kind);
+      var blob = new Blob([text], { type: kind === "json" ? "application/json" : "text/csv" });
+      var a = el("a", { href: URL.createObjectURL(blob), download: "findings-filtered." + kind });
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(function () { URL.revokeObjectURL(a.href); document.body.removeChild(a); }, 1000);
+    }
+    ["csv", "json"].forEach(function (kind) {
+      var b = $("export-" + kind);
+      if (b) b.addEventListener("click", function () { download(kind); });
+    });
+    var heads = document.querySelectorAll("#finding-table th[data-key]");
+    function markSort() {
+      for (var i = 0; i < heads.length; i++) {
+        var k = heads[i].getAttribute("data-key");
+        if (k === findingSort.key) heads[i].setAttribute("aria-sort", findingSort.dir < 0 ? "descending" : "ascending");
+        else heads[i].removeAttribute("aria-sort");
+      }
+    }
+    Array.prototype.forEach.call(heads, function (th) {
+      th.setAttribute("tabindex", "0");
+      function go() {
+        var k = th.getAttribute("data-key");
+        findingSort.dir = findingSort.key === k ? -findingSort.dir : 1;
+        findingSort.key = k;
+        markSort();
+        applyFilters();
+      }
+      th.addEventListener("click", go);
+      th.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); go(); } });
+    });
     function findingRow(f) {
       var tr = el("tr", { cls: "row rowsev-" + f.severity + (f.waived ? " waived" : ""), tabindex: "0", "aria-expanded": "false" }, [
         el("td", {}, [sevBadge(f.severity)]),
@@ -443,6 +535,49 @@
       resolvedPager.reset(resolved.length);
     }
 
+    // ---- print edition: every host, every finding and its fix, expanded ----
+    // Built at load for reports up to PRINT_EAGER findings (printing from a headless browser may
+    // not fire beforeprint); bigger reports build it when a print starts.
+    var PRINT_EAGER = 5000, printBuilt = false;
+    function buildPrint() {
+      var list = $("print-host-list");
+      if (printBuilt || !list) return;
+      printBuilt = true;
+      var order = hosts.slice().sort(function (a, b) { return a.name < b.name ? -1 : a.name > b.name ? 1 : 0; });
+      var frag = document.createDocumentFragment();
+      order.forEach(function (h) {
+        var fs = (findingsByHost[h.name] || []).slice().sort(function (a, b) {
+          return (SEV_RANK[a.severity] - SEV_RANK[b.severity]) || (where(a) < where(b) ? -1 : where(a) > where(b) ? 1 : 0);
+        });
+        var open = fs.filter(function (f) { return !f.waived; }).length;
+        var cov = (h.coverage && h.coverage.parts) || [];
+        var gaps = cov.filter(function (p) { return p.state !== "evaluated"; }).map(function (p) { return p.part + " " + p.state.replace("-", " "); });
+        var box = el("div", { cls: "phost", "data-host": h.name }, [
+          el("h3", {}, [el("span", { text: h.name }), " ", statusBadge(h.status)]),
+          el("p", { cls: "loc", text: open + (open === 1 ? " open finding" : " open findings") + (fs.length > open ? ", " + (fs.length - open) + " waived" : "") +
+            " · " + h.sites + " sites · " + h.applications + " applications" + (h.iis_version ? " · IIS " + h.iis_version : "") +
+            (gaps.length ? " · coverage: " + gaps.join(", ") : cov.length ? " · fully evaluated" : "") })
+        ]);
+        if (h.reason) box.appendChild(el("p", { cls: "note", text: h.reason }));
+        if (!fs.length) box.appendChild(el("p", { cls: "none", text: h.status === "ok" ? "No findings: clean." : h.status === "partial" ? "No findings in what was evaluated (see coverage)." : "Not evaluated: no result, which is not clean." }));
+        fs.forEach(function (f) {
+          box.appendChild(el("div", { cls: "pfinding fsev-" + f.severity }, [
+            el("div", { cls: "head" }, [sevBadge(f.severity), " ", el("b", { text: f.rule + " " + f.name }), " ", el("span", { cls: "sub", text: f.substatus }), " ", el("span", { cls: "loc", text: where(f) })].concat(badges(f))),
+            el("p", { text: f.message })
+          ].concat(findingDetails(f))));
+        });
+        frag.appendChild(box);
+      });
+      list.appendChild(frag);
+      $("print-status").textContent = hosts.length + (hosts.length === 1 ? " host" : " hosts") + " by name; each finding with its evidence and fix command.";
+    }
+    if (findings.length <= PRINT_EAGER) buildPrint();
+    window.addEventListener("beforeprint", buildPrint);
+    if (window.matchMedia) {
+      var pm = window.matchMedia("print");
+      if (pm.addEventListener) pm.addEventListener("change", function (e) { if (e.matches) buildPrint(); });
+    }
+
     // ---- rules appendix: open the rule a link points at ----
     function openRuleFromHash() {
       var id;
@@ -453,17 +588,48 @@
     }
     window.addEventListener("hashchange", openRuleFromHash);
 
+    restoreFilters();
+    markSort();
     applyFilters();
     applyHostFilters();
     openRuleFromHash();
 
     // Exposed for the browser tests and for anyone curious how long the page took.
     window.iisSweep = {
-      ready: true, findings: findings.length, hosts: hosts.length,
+      ready: true, findings: findings.length, hosts: hosts.length, exportFiltered: exportFiltered, buildPrint: buildPrint,
       unpackMs: TIMES.unpackMs, parseMs: TIMES.parseMs, scriptMs: performance.now() - T0, readyAt: performance.now()
     };
     document.documentElement.setAttribute("data-ready", "1");
   }
+
+  // ---- sortable server-rendered tables (table.sortable) --------------------------------------
+  function sortable(table) {
+    var ths = table.tHead ? table.tHead.rows[0].cells : [];
+    Array.prototype.forEach.call(ths, function (th, col) {
+      th.setAttribute("tabindex", "0");
+      function go() {
+        var kind = th.getAttribute("data-sort") || "text";
+        // Numbers sort largest first, text A→Z; a second click reverses.
+        var first = kind === "text" ? "ascending" : "descending";
+        var dir = th.getAttribute("aria-sort") === first ? (first === "ascending" ? "descending" : "ascending") : first;
+        Array.prototype.forEach.call(ths, function (o) { o.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", dir);
+        var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows), d = dir === "ascending" ? 1 : -1;
+        function key(tr) {
+          var t = tr.cells[col] ? tr.cells[col].textContent.trim() : "";
+          if (kind === "num") return parseFloat(t) || 0;
+          if (kind === "sev") return -(SEV_RANK[t] != null ? SEV_RANK[t] : 5);
+          return t.toLowerCase();
+        }
+        rows.map(function (r, i) { return [key(r), i, r]; })
+          .sort(function (a, b) { return (a[0] < b[0] ? -d : a[0] > b[0] ? d : 0) || a[1] - b[1]; })
+          .forEach(function (e) { body.appendChild(e[2]); });
+      }
+      th.addEventListener("click", go);
+      th.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); go(); } });
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), sortable);
 
   try { load().then(init).catch(fail); } catch (e) { fail(e); }
 })();

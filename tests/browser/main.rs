@@ -262,6 +262,10 @@ impl Driver {
 
     fn open(&self, file: &Path) -> Duration {
         let url = format!("file://{}", file.canonicalize().unwrap().display());
+        self.open_url(&url)
+    }
+
+    fn open_url(&self, url: &str) -> Duration {
         let t = Instant::now();
         self.call("POST", &self.path("/url"), Some(&json!({ "url": url })));
         t.elapsed()
@@ -448,6 +452,64 @@ fn report_page_works_and_runs_no_host_supplied_code() {
     assert_eq!(d.wait_change(rows, report.findings.len() as u64), 1);
     d.click("#f-reset");
     assert_eq!(d.wait_change(rows, 1), report.findings.len() as u64);
+
+    // Filters live in the URL, a link restores them, and the filtered view exports as CSV/JSON.
+    d.click("#f-severity option[value='critical']");
+    assert_eq!(d.wait_change(rows, report.findings.len() as u64), critical);
+    assert_eq!(d.js("return location.hash;"), "#filter:sev=critical");
+    let csv_text = d.js("return window.iisSweep.exportFiltered('csv');");
+    let mut csv_rows = csv::Reader::from_reader(csv_text.as_str().unwrap().as_bytes());
+    let exported: Vec<csv::StringRecord> = csv_rows.records().map(|r| r.unwrap()).collect();
+    assert_eq!(
+        exported.len() as u64,
+        critical,
+        "CSV export = filtered rows"
+    );
+    assert!(exported.iter().all(|r| &r[0] == "critical"));
+    let json_text = d.js("return window.iisSweep.exportFiltered('json');");
+    let exported: Value = serde_json::from_str(json_text.as_str().unwrap()).unwrap();
+    assert_eq!(
+        exported["findings"].as_array().unwrap().len() as u64,
+        critical
+    );
+    let link = d.js("return location.href;");
+    d.open_url("about:blank");
+    d.open_url(link.as_str().unwrap());
+    d.wait_ready();
+    assert_eq!(
+        d.js("return document.getElementById('f-severity').value;"),
+        "critical"
+    );
+    assert_eq!(d.num(rows), critical, "the shared link shows the same view");
+    d.click("#f-reset");
+    assert_eq!(d.wait_change(rows, critical), report.findings.len() as u64);
+
+    // Columns sort: the findings table by host, the per-rule table (every rule) by failing hosts.
+    d.click("#finding-table th[data-key='host']");
+    std::thread::sleep(Duration::from_millis(200));
+    let hosts_shown = d.js("return Array.prototype.map.call(document.querySelectorAll('#finding-rows tr.row td:nth-child(4)'), function (e) { return e.textContent; });");
+    let hosts_shown: Vec<String> = serde_json::from_value(hosts_shown).unwrap();
+    let mut sorted = hosts_shown.clone();
+    sorted.sort();
+    assert_eq!(hosts_shown, sorted, "sorted by host");
+    assert!(d
+        .js("return location.hash;")
+        .as_str()
+        .unwrap()
+        .contains("sort=host"));
+    assert_eq!(
+        d.num("return document.querySelectorAll('#rule-table tbody tr').length;"),
+        report.rules.len() as u64,
+        "the per-rule table lists every rule"
+    );
+    d.click("#rule-table th:nth-child(4)");
+    let fails = d.js("return Array.prototype.map.call(document.querySelectorAll('#rule-table tbody td:nth-child(4)'), function (e) { return +e.textContent; });");
+    let fails: Vec<u64> = serde_json::from_value(fails).unwrap();
+    assert!(
+        fails.windows(2).all(|w| w[0] >= w[1]),
+        "most failing first: {fails:?}"
+    );
+    d.click("#finding-table th[data-key='host']");
 
     // A row opens its details with the fix and a copy button.
     d.click("#finding-rows tr.row:nth-child(1) td:nth-child(6)");
@@ -735,4 +797,105 @@ fn overview_screenshot() {
         .unwrap();
     assert!(status.success());
     assert!(out.metadata().unwrap().len() > 10_000);
+}
+
+/// Printing is how a report reaches management and a change window: the demo sweep's report,
+/// printed by Chromium (`--print-to-pdf`, as a user would), holds the summary, the per-rule table,
+/// every host name and every finding's fix command. The PDF's text is read with `pdftotext`
+/// (poppler-utils); whitespace is ignored because the printer wraps long commands.
+#[test]
+fn printed_demo_report_has_the_summary_every_host_and_every_fix() {
+    let Some((chromium, _)) = browser() else {
+        return;
+    };
+    let Some(pdftotext) = find_binary("PDFTOTEXT", &["pdftotext"]) else {
+        let msg =
+            "pdftotext is needed to read the printed report: apt-get install -y poppler-utils";
+        if std::env::var_os("CI").is_some() {
+            panic!("{msg}");
+        }
+        eprintln!("SKIPPED: {msg}");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let status = Command::new(env!("CARGO_BIN_EXE_iis-sweep"))
+        .args(["demo", "--hosts", "12", "-q", "--out"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "the demo sweep failed");
+    let report: Report =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert!(report.findings.len() >= 5, "the demo has findings to print");
+
+    let pdf = dir.path().join("report.pdf");
+    let profile = tempfile::tempdir().unwrap();
+    let status = Command::new(chromium)
+        .args(chromium_args(profile.path()))
+        .arg("--virtual-time-budget=10000")
+        .arg("--no-pdf-header-footer")
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!(
+            "file://{}",
+            out.join("report.html").canonicalize().unwrap().display()
+        ))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success() && pdf.is_file(), "Chromium did not print");
+    // -layout keeps a hyphen at a line's end (the plain mode joins "-\nsection" to "section").
+    let text = Command::new(pdftotext)
+        .arg("-layout")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(text.status.success(), "pdftotext failed");
+    let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let printed = squash(&String::from_utf8_lossy(&text.stdout));
+
+    for heading in [
+        "Mostaffectedhosts",
+        "Rulesacrossthefleet",
+        "Hostsandtheirfindings",
+    ] {
+        assert!(printed.contains(heading), "the PDF has no {heading}");
+    }
+    assert!(printed.contains(&squash(&report.run.scope.describe(None))));
+    let evaluated = report.hosts.iter().filter(|h| h.status.evaluated()).count();
+    let line = format!(
+        "{} hosts in scope: {evaluated} evaluated ({} clean, {} partly evaluated), {} could not be evaluated; {} open findings",
+        report.hosts.len(),
+        report.hosts.iter().filter(|h| h.clean()).count(),
+        report.hosts.iter().filter(|h| h.partly_evaluated()).count(),
+        report.hosts.len() - evaluated,
+        report.totals.findings,
+    );
+    assert!(printed.contains(&squash(&line)), "the PDF lacks: {line}");
+    for rule in &report.rules {
+        assert!(
+            printed.contains(&squash(&format!("{} {}", rule.code, rule.name))),
+            "rule {} is missing from the per-rule table",
+            rule.code
+        );
+    }
+    for h in &report.hosts {
+        assert!(
+            printed.contains(&squash(&h.name)),
+            "host {} is missing",
+            h.name
+        );
+    }
+    for f in &report.findings {
+        assert!(
+            printed.contains(&squash(&f.fix)),
+            "the fix of {} on {} is missing from the PDF: {}",
+            f.rule,
+            f.host,
+            f.fix
+        );
+    }
 }

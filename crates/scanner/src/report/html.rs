@@ -88,6 +88,10 @@ struct Page<'a> {
     report: Header<'a>,
     baseline: Option<BaselineView<'a>>,
     summary: Summary,
+    /// The hosts with the most open findings (at most [`TOP_HOSTS`]).
+    top_hosts: Vec<TopHost>,
+    /// Every rule of the run with its pass/fail counts across the fleet.
+    rule_rows: Vec<RuleRow>,
     charts: Vec<Chart>,
     failed_hosts: Vec<FailedHost>,
     severities: [&'static str; 5],
@@ -188,6 +192,38 @@ struct FailedHost {
     /// A longer part of the name (on hover) when `name` was cut.
     #[serde(skip_serializing_if = "Option::is_none")]
     full_name: Option<String>,
+}
+
+/// How many hosts the executive summary names.
+const TOP_HOSTS: usize = 10;
+
+#[derive(Serialize)]
+struct TopHost {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_name: Option<String>,
+    status: &'static str,
+    open: u32,
+    /// Open findings per severity, in [`Severity::ALL`] order.
+    by_severity: [u32; 5],
+}
+
+/// One rule across the fleet. `failing` + `waived` + `passing` + `not_evaluated` = hosts.
+#[derive(Serialize)]
+struct RuleRow {
+    code: String,
+    name: String,
+    severity: &'static str,
+    /// Hosts with at least one open finding of the rule.
+    failing: u32,
+    /// Hosts whose only findings of the rule are waived.
+    waived: u32,
+    /// Hosts the rule ran on without a finding.
+    passing: u32,
+    /// Hosts the rule did not run on (not evaluated, or disabled there).
+    not_evaluated: u32,
+    /// Open findings of the rule.
+    findings: u32,
 }
 
 /// A horizontal bar chart, laid out here so the template only places numbers.
@@ -337,6 +373,94 @@ fn charts(report: &Report) -> Vec<Chart> {
     ]
 }
 
+fn top_hosts(report: &Report) -> Vec<TopHost> {
+    let mut open: HashMap<&str, [u32; 5]> = HashMap::new();
+    for f in report.findings.iter().filter(|f| f.waived.is_none()) {
+        let rank = Severity::ALL
+            .iter()
+            .position(|s| *s == f.severity)
+            .unwrap_or(4);
+        open.entry(f.host.as_str()).or_default()[rank] += 1;
+    }
+    let mut rows: Vec<TopHost> = report
+        .hosts
+        .iter()
+        .filter_map(|h| {
+            let by_severity = *open.get(h.name.as_str())?;
+            Some(TopHost {
+                name: shown(&h.name, 120),
+                full_name: (h.name.chars().count() > 120).then(|| shown(&h.name, 20_000)),
+                status: h.status.as_str(),
+                open: by_severity.iter().sum(),
+                by_severity,
+            })
+        })
+        .collect();
+    // Most severe first: critical count, then high, …, then the total; names break ties.
+    rows.sort_by(|a, b| {
+        b.by_severity
+            .cmp(&a.by_severity)
+            .then_with(|| b.open.cmp(&a.open))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    rows.truncate(TOP_HOSTS);
+    rows
+}
+
+fn rule_rows(report: &Report) -> Vec<RuleRow> {
+    use std::collections::HashSet;
+    let mut failing: HashMap<&str, HashSet<&str>> = HashMap::new();
+    let mut waived: HashMap<&str, HashSet<&str>> = HashMap::new();
+    let mut open: HashMap<&str, u32> = HashMap::new();
+    for f in &report.findings {
+        let side = if f.waived.is_none() {
+            *open.entry(f.rule.as_str()).or_default() += 1;
+            &mut failing
+        } else {
+            &mut waived
+        };
+        side.entry(f.rule.as_str())
+            .or_default()
+            .insert(f.host.as_str());
+    }
+    let mut ran: HashMap<&str, u32> = HashMap::new();
+    for h in report.hosts.iter().filter(|h| h.status.evaluated()) {
+        for r in &h.rules_evaluated {
+            *ran.entry(r.as_str()).or_default() += 1;
+        }
+    }
+    let hosts = report.hosts.len() as u32;
+    report
+        .rules
+        .iter()
+        .map(|r| {
+            let code = r.code.as_str();
+            let fail = failing.get(code);
+            let failing_n = fail.map_or(0, |s| s.len()) as u32;
+            let waived_n = waived.get(code).map_or(0, |s| {
+                s.iter()
+                    .filter(|h| fail.is_none_or(|f| !f.contains(*h)))
+                    .count()
+            }) as u32;
+            let ran_n = ran
+                .get(code)
+                .copied()
+                .unwrap_or(0)
+                .max(failing_n + waived_n);
+            RuleRow {
+                code: r.code.clone(),
+                name: r.name.clone(),
+                severity: r.severity.as_str(),
+                failing: failing_n,
+                waived: waived_n,
+                passing: ran_n - failing_n - waived_n,
+                not_evaluated: hosts.saturating_sub(ran_n),
+                findings: open.get(code).copied().unwrap_or(0),
+            }
+        })
+        .collect()
+}
+
 fn summary(report: &Report) -> Summary {
     let evaluated = report.hosts.iter().filter(|h| h.status.evaluated()).count() as u32;
     let mut status_cards: Vec<StatusCard> = report
@@ -429,6 +553,8 @@ pub fn render_with(
             resolved: b.resolved.len(),
         }),
         summary: summary(report),
+        top_hosts: top_hosts(report),
+        rule_rows: rule_rows(report),
         charts: charts(report),
         failed_hosts: report
             .hosts

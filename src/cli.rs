@@ -65,6 +65,9 @@ pub enum Command {
     /// Read IIS, HTTPERR and FTP log files copied from a server: requests by status, and the
     /// 401s by substatus and win32 status with what each means (normal challenge legs apart).
     Logs(LogsArgs),
+    /// Write one PowerShell script per host that applies the fixes of its open findings
+    /// (previews by default; -Apply changes).
+    Fixes(FixesArgs),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
     /// Print the collector script (run it on a host, hand its JSON to `check`).
@@ -303,6 +306,25 @@ impl LogsArgs {
             r.to_text()
         };
         Ok((outcome, text))
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct FixesArgs {
+    /// A report.json written by scan, check or demo.
+    pub report: PathBuf,
+    /// Only these hosts (repeatable); default: every host with open findings.
+    #[arg(long = "host", value_name = "HOST")]
+    pub hosts: Vec<String>,
+    /// Directory the scripts are written to (one HOST.ps1 per host).
+    #[arg(long, default_value = "iis-sweep-fixes")]
+    pub out: PathBuf,
+}
+
+impl FixesArgs {
+    pub fn run(self) -> anyhow::Result<Printed> {
+        let w = commands::fixes::run(&self.report, &self.hosts, &self.out)?;
+        Ok((Outcome::Clean, w.to_text()))
     }
 }
 

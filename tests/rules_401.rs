@@ -451,7 +451,7 @@ fn u203_fires_when_windows_auth_has_no_provider() {
         Substatus::ServerConfiguration,
     );
     assert!(has_evidence(&f, EvidenceKind::Config, "<clear />"));
-    assert!(f.fix.contains("/+\"providers.[value='Negotiate']\""));
+    assert!(f.fix.contains("\"/+providers.[value='Negotiate']\""));
     assert_golden("U203-fires", &[f]);
 }
 

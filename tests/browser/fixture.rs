@@ -122,6 +122,7 @@ fn finding(
         waived: None,
         drift: None,
         confidence: "certain".into(),
+        steps: Vec::new(),
     }
 }
 

@@ -267,6 +267,7 @@ pub fn fleet(hosts: usize, findings: usize) -> Report {
             waived: waived.then(|| WaiverInfo { justification: "accepted risk, ticket RISK-2231".into(), expires: "2026-12-31".into() }),
             drift: None,
             confidence: "certain".into(),
+            steps: Vec::new(),
         });
     }
     let mut counts: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub mod fix;
+
 /// How bad a finding is. Ordered: `info < low < medium < high < critical`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
@@ -218,6 +220,11 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
     /// The exact command that fixes it (appcmd.exe, icacls or reg).
     pub fix: String,
+    /// The same fix as data, one change per step, when it can be applied unattended (what
+    /// `iis-sweep fixes` turns into PowerShell). Empty: the fix needs a person (a password, a
+    /// choice between alternatives, an edit of a file).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<fix::FixStep>,
     pub references: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_evidence: Option<LogEvidence>,

@@ -9,6 +9,7 @@
 pub mod build;
 pub mod csv;
 pub mod drift;
+pub mod fix_script;
 pub mod html;
 pub mod inspec;
 pub mod json;

@@ -36,6 +36,7 @@ use crate::acl::{
     self, AccessDecision, AppIdentityInputs, ChildKind, ContentIdentity, Effect, IdentitySource,
     Outcome, PoolIdentityType, Principal, ReadExecute, SecurityDescriptor, Sid, Trustee,
 };
+use crate::finding::fix::FixStep;
 use crate::finding::{EvidenceKind, Severity, Substatus};
 use crate::iis::{sections, Application, Site, VirtualDirectory};
 use crate::snapshot::{normalize_windows_path, AccountFact};
@@ -548,10 +549,10 @@ fn ace_at(sd: &SecurityDescriptor, index: usize) -> Option<&acl::Ace> {
     sd.dacl.as_ref().and_then(|d| d.aces.get(index))
 }
 
-/// The icacls commands that remove the deny ACEs at `indexes` (breaking inheritance first when
+/// The icacls steps that remove the deny ACEs at `indexes` (breaking inheritance first when
 /// one of them is inherited, so the folder keeps the other inherited ACEs as explicit ones).
-fn remove_deny_commands(folder: &str, sd: &SecurityDescriptor, indexes: &[usize]) -> Vec<String> {
-    let mut cmds = Vec::new();
+fn remove_deny_steps(folder: &str, sd: &SecurityDescriptor, indexes: &[usize]) -> Vec<FixStep> {
+    let mut steps = Vec::new();
     let mut trustees: Vec<String> = Vec::new();
     let mut inherited = false;
     for &i in indexes {
@@ -564,23 +565,41 @@ fn remove_deny_commands(folder: &str, sd: &SecurityDescriptor, indexes: &[usize]
         }
     }
     if inherited {
-        cmds.push(format!("icacls \"{folder}\" /inheritance:d"));
+        steps.push(FixStep::StopInheritance {
+            path: folder.to_string(),
+        });
     }
-    for t in trustees {
-        cmds.push(format!("icacls \"{folder}\" /remove:d \"{t}\""));
+    for trustee in trustees {
+        steps.push(FixStep::RemoveAces {
+            path: folder.to_string(),
+            trustee,
+            deny_only: true,
+        });
     }
-    cmds
+    steps
+}
+
+/// Grants Read & Execute on a folder, inherited by its files and subfolders.
+fn grant_read(folder: &str, trustee: &str) -> FixStep {
+    FixStep::Grant {
+        path: folder.to_string(),
+        trustee: trustee.to_string(),
+        rights: "(OI)(CI)RX".to_string(),
+    }
 }
 
 /// The fix for a denial: remove the deciding deny ACEs, grant when a grant is missing.
-fn denial_fix(folder: &str, sd: &SecurityDescriptor, den: &Denial, grantee: &str) -> String {
-    let mut cmds = remove_deny_commands(folder, sd, &den.deny_aces());
-    if den.lacks_grant() || cmds.is_empty() {
-        cmds.push(format!(
-            "icacls \"{folder}\" /grant \"{grantee}:(OI)(CI)RX\""
-        ));
+fn denial_steps(
+    folder: &str,
+    sd: &SecurityDescriptor,
+    den: &Denial,
+    grantee: &str,
+) -> Vec<FixStep> {
+    let mut steps = remove_deny_steps(folder, sd, &den.deny_aces());
+    if den.lacks_grant() || steps.is_empty() {
+        steps.push(grant_read(folder, grantee));
     }
-    cmds.join(" && ")
+    steps
 }
 
 /// Whether the denial's cause comes from the parent folder (see [`Verdict::Report`]).
@@ -687,7 +706,7 @@ fn denial_draft(
     ))
     .at(&p.site, p.application.as_deref(), Some(&p.url_path))
     .physical(folder)
-    .fix(denial_fix(folder, sd, den, grantee));
+    .steps(denial_steps(folder, sd, den, grantee));
     decision_evidence(d, folder, who, sd, den.shown(), names)
 }
 
@@ -1390,7 +1409,7 @@ fn check_deny_ace(ctx: &HostContext, sink: &mut Sink) {
         ))
         .at(&f.p.site, f.p.application.as_deref(), Some(&f.p.url_path))
         .physical(&f.path)
-        .fix(remove_deny_commands(&f.path, &sd, &indexes).join(" && "));
+        .steps(remove_deny_steps(&f.path, &sd, &indexes));
         for (i, v) in &blocks {
             let mut per_reader: Vec<(String, Vec<&str>)> = Vec::new();
             for (w, scope) in v {
@@ -1467,12 +1486,13 @@ fn check_stale_pool_sid(ctx: &HostContext, sink: &mut Sink) {
                 sids.push(t);
             }
         }
-        let mut cmds = vec![format!(
-            "icacls \"{}\" /grant \"IIS AppPool\\{}:(OI)(CI)RX\"",
-            f.path, pool.name
-        )];
+        let mut steps = vec![grant_read(&f.path, &format!("IIS AppPool\\{}", pool.name))];
         for s in &sids {
-            cmds.push(format!("icacls \"{}\" /remove \"*{s}\"", f.path));
+            steps.push(FixStep::RemoveAces {
+                path: f.path.clone(),
+                trustee: format!("*{s}"),
+                deny_only: false,
+            });
         }
         let mut d = FindingDraft::new(format!(
             "The ACL of {} grants {} — application pool SID(s) matching none of this host's \
@@ -1485,7 +1505,7 @@ fn check_stale_pool_sid(ctx: &HostContext, sink: &mut Sink) {
         ))
         .at(&f.p.site, f.p.application.as_deref(), Some(&f.p.url_path))
         .physical(&f.path)
-        .fix(cmds.join(" && "));
+        .steps(steps);
         for (i, _) in &stale {
             if let Some(a) = ace_at(&sd, *i) {
                 d = d.fact(

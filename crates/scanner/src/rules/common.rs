@@ -2,6 +2,7 @@
 //! read content, evidence from configuration values.
 
 use crate::acl::{self, AppIdentityInputs, LogonMethod, PoolIdentityType, PoolLogonType};
+use crate::finding::fix::{Commit, FixStep};
 use crate::finding::EvidenceKind;
 use crate::iis::{
     precondition, sections, Effective, Item, ModuleState, Origin, PoolRuntime, Value,
@@ -221,7 +222,7 @@ pub fn url_within(child: &str, parent: &str) -> bool {
 // evidence from collection items and raw configuration lines, and the challenge fix.
 
 /// `appcmd.exe` as every fix command names it.
-pub(super) const APPCMD: &str = r"%windir%\system32\inetsrv\appcmd.exe";
+pub(super) use crate::finding::fix::APPCMD;
 
 /// The native module of IIS URL Authorization.
 pub(super) const URL_AUTHORIZATION_MODULE: &str = "UrlAuthorizationModule";
@@ -589,19 +590,31 @@ pub(super) fn commit_for(ctx: &HostContext, origin: Option<&Origin>) -> &'static
     }
 }
 
-/// The command that gives a path a way to challenge for credentials: Windows authentication,
+/// The steps that give a path a way to challenge for credentials: Windows authentication,
 /// installed first when its module is missing.
-pub(super) fn challenge_fix(ctx: &HostContext, p: &SitePath) -> String {
-    let target = appcmd_path(&p.site, &p.url_path);
-    let enable = format!(
-        "{APPCMD} set config \"{target}\" \
--section:system.webServer/security/authentication/windowsAuthentication /enabled:\"True\" /commit:apphost"
-    );
+pub(super) fn challenge_steps(ctx: &HostContext, p: &SitePath) -> Vec<FixStep> {
+    let enable = set_at(p, sections::WINDOWS_AUTHENTICATION, "enabled", "True");
     match module_use(ctx, p, "WindowsAuthenticationModule") {
-        ModuleUse::NotInstalled => {
-            format!("powershell -Command \"Install-WindowsFeature Web-Windows-Auth\" && {enable}")
-        }
-        _ => enable,
+        ModuleUse::NotInstalled => vec![feature("Web-Windows-Auth"), enable],
+        _ => vec![enable],
+    }
+}
+
+/// Sets an attribute of a section at a site path, in applicationHost.config.
+pub(super) fn set_at(p: &SitePath, section: &str, attribute: &str, value: &str) -> FixStep {
+    FixStep::SetConfig {
+        location: Some(appcmd_path(&p.site, &p.url_path)),
+        section: section.to_string(),
+        attribute: attribute.to_string(),
+        value: value.to_string(),
+        commit: Commit::Apphost,
+    }
+}
+
+/// Installs a Windows feature.
+pub(super) fn feature(name: &str) -> FixStep {
+    FixStep::InstallFeature {
+        name: name.to_string(),
     }
 }
 

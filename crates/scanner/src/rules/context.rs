@@ -2,6 +2,7 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::finding::fix::FixStep;
 use crate::finding::{Evidence, EvidenceKind, Finding, NotEvaluated, Substatus};
 use crate::iis::HostConfig;
 use crate::snapshot::{RegistryData, Snapshot};
@@ -93,6 +94,7 @@ pub struct FindingDraft {
     message: String,
     evidence: Vec<Evidence>,
     fix: String,
+    steps: Vec<FixStep>,
     substatus: Option<Substatus>,
     key: String,
 }
@@ -158,6 +160,14 @@ impl FindingDraft {
         self
     }
 
+    /// The fix as steps that can be applied unattended; the fix text becomes their cmd.exe
+    /// lines (quoted for cmd.exe, or a pointer to the PowerShell script when a name cannot be).
+    pub fn steps(mut self, steps: Vec<FixStep>) -> Self {
+        self.fix = crate::finding::fix::cmd_lines(&steps);
+        self.steps = steps;
+        self
+    }
+
     /// The substatus, when the rule covers several (default: the rule's first).
     pub fn substatus(mut self, s: Substatus) -> Self {
         self.substatus = Some(s);
@@ -169,6 +179,26 @@ impl FindingDraft {
     pub fn key(mut self, key: impl Into<String>) -> Self {
         self.key = key.into();
         self
+    }
+}
+
+/// A fix written as text (no steps) names sites and paths inside cmd.exe double quotes; when
+/// one of them holds what cmd.exe cannot quote (`"`, `%`, `!`, control characters), the line
+/// could run something else, so it becomes a `rem` that says to do it by hand. Steps quote each
+/// value themselves ([`crate::finding::fix::FixStep::cmd`]).
+fn cmd_safe_fix(fix: String, steps: &[FixStep], names: [&Option<String>; 4]) -> String {
+    let unquotable = names
+        .iter()
+        .filter_map(|n| n.as_deref())
+        .any(|n| crate::finding::fix::cmd_quote(n).is_none());
+    if steps.is_empty() && unquotable {
+        format!(
+            "rem a site or path name here holds characters cmd.exe cannot quote (\", %, ! or a \
+             control character): make this change by hand. {}",
+            crate::finding::fix::comment_text(&fix)
+        )
+    } else {
+        fix
     }
 }
 
@@ -199,6 +229,11 @@ impl Sink {
             d.url_path.as_deref(),
             &d.key,
         );
+        let fix = cmd_safe_fix(
+            d.fix,
+            &d.steps,
+            [&d.site, &d.application, &d.url_path, &d.physical_path],
+        );
         self.findings.push(Finding {
             rule: self.rule.code.into(),
             name: self.rule.name.into(),
@@ -214,7 +249,8 @@ impl Sink {
             physical_path: d.physical_path,
             message: d.message,
             evidence: d.evidence,
-            fix: d.fix,
+            fix,
+            steps: d.steps,
             references: self.rule.references.iter().map(|s| s.to_string()).collect(),
             log_evidence: None,
             fingerprint,

@@ -5,6 +5,7 @@
 //! server level, by every site) is reported where it first applies, keyed by the file:line of
 //! the values that decide it, and the fix is written at the level the value comes from.
 
+use crate::finding::fix::{Commit, FixStep, RegValue};
 use crate::finding::{EvidenceKind, Severity, Substatus};
 use crate::iis::{schema, sections, Origin, Value};
 use crate::snapshot::{windows_path_eq, FileRole, RegistryData};
@@ -315,16 +316,32 @@ impl Scope {
         matches!(self, Scope::Server(_))
     }
 
-    /// `appcmd set config` at this scope.
-    fn set(&self, section: &str, args: &str) -> String {
-        match self {
-            Scope::Server(commit) => {
-                format!("{APPCMD} set config -section:{section} {args} /commit:{commit}")
-            }
-            Scope::Path { path, apphost } => format!(
-                "{APPCMD} set config \"{path}\" -section:{section} {args}{}",
-                if *apphost { " /commit:apphost" } else { "" }
+    /// `appcmd set config` of one attribute at this scope.
+    fn set(&self, section: &str, attribute: &str, value: &str) -> FixStep {
+        let (location, commit) = match self {
+            Scope::Server(commit) => (
+                None,
+                match *commit {
+                    "WEBROOT" => Commit::RootWebConfig,
+                    "MACHINE" => Commit::MachineConfig,
+                    _ => Commit::Apphost,
+                },
             ),
+            Scope::Path { path, apphost } => (
+                Some(path.clone()),
+                if *apphost {
+                    Commit::Apphost
+                } else {
+                    Commit::WebConfig
+                },
+            ),
+        };
+        FixStep::SetConfig {
+            location,
+            section: section.to_string(),
+            attribute: attribute.to_string(),
+            value: value.to_string(),
+            commit,
         }
     }
 }
@@ -463,10 +480,11 @@ fn check_basic_without_tls(ctx: &HostContext, sink: &mut Sink) {
             &p,
             &scope,
         )
-        .fix(scope.set(
+        .steps(vec![scope.set(
             "system.webServer/security/access",
-            &format!("/sslFlags:\"{}\"", flags.join(", ")),
-        ));
+            "sslFlags",
+            &flags.join(", "),
+        )]);
         d = value_evidence(d, "basicAuthentication", "enabled", basic.as_ref());
         d = value_evidence(d, "access", "sslFlags", ssl);
         if let Some(site) = ctx.config.site(&p.site).filter(|_| !scope.is_server()) {
@@ -532,7 +550,11 @@ fn check_forms_without_require_ssl(ctx: &HostContext, sink: &mut Sink) {
             &p,
             &scope,
         )
-        .fix(scope.set("system.web/authentication", "/forms.requireSSL:\"True\""));
+        .steps(vec![scope.set(
+            "system.web/authentication",
+            "forms.requireSSL",
+            "True",
+        )]);
         d = value_evidence(d, "authentication", "mode", mode);
         d = value_evidence(d, "forms", "requireSSL", require);
         sink.report(d.key("requireSSL"));
@@ -762,15 +784,18 @@ fn check_loopback_disabled(ctx: &HostContext, sink: &mut Sink) {
             }
         }
     }
-    let delete = format!("reg delete \"{LSA}\" /v DisableLoopbackCheck /f");
-    let fix = if names.is_empty() {
-        delete
-    } else {
-        format!(
-            "reg add \"{MSV1_0}\" /v BackConnectionHostNames /t REG_MULTI_SZ /d \"{}\" /f && {delete}",
-            names.join("\\0")
-        )
-    };
+    let mut steps = Vec::new();
+    if !names.is_empty() {
+        steps.push(FixStep::SetRegistry {
+            key: MSV1_0.to_string(),
+            name: "BackConnectionHostNames".to_string(),
+            value: RegValue::MultiSz(names),
+        });
+    }
+    steps.push(FixStep::RemoveRegistry {
+        key: LSA.to_string(),
+        name: "DisableLoopbackCheck".to_string(),
+    });
     sink.report(
         FindingDraft::new(format!(
             "The NTLM loopback check is disabled for the whole host (DisableLoopbackCheck = {n}): \
@@ -778,7 +803,7 @@ fn check_loopback_disabled(ctx: &HostContext, sink: &mut Sink) {
         ))
         .evidence(ctx.registry_evidence(LSA, "DisableLoopbackCheck"))
         .evidence(ctx.registry_evidence(MSV1_0, "BackConnectionHostNames"))
-        .fix(fix),
+        .steps(steps),
     );
 }
 
@@ -811,9 +836,11 @@ fn check_lm_compatibility(ctx: &HostContext, sink: &mut Sink) {
              relayed."
         ))
         .evidence(ctx.registry_evidence(LSA, "LmCompatibilityLevel"))
-        .fix(format!(
-            "reg add \"{LSA}\" /v LmCompatibilityLevel /t REG_DWORD /d 5 /f"
-        )),
+        .steps(vec![FixStep::SetRegistry {
+            key: LSA.to_string(),
+            name: "LmCompatibilityLevel".to_string(),
+            value: RegValue::Dword(5),
+        }]),
     );
 }
 
@@ -842,10 +869,11 @@ fn check_detailed_errors(ctx: &HostContext, sink: &mut Sink) {
             &p,
             &scope,
         )
-        .fix(scope.set(
+        .steps(vec![scope.set(
             "system.webServer/httpErrors",
-            "/errorMode:\"DetailedLocalOnly\"",
-        ));
+            "errorMode",
+            "DetailedLocalOnly",
+        )]);
         sink.report(value_evidence(d, "httpErrors", "errorMode", v).key("errorMode"));
     }
 }
@@ -871,7 +899,11 @@ fn check_directory_browsing(ctx: &HostContext, sink: &mut Sink) {
             &p,
             &scope,
         )
-        .fix(scope.set("system.webServer/directoryBrowse", "/enabled:\"False\""));
+        .steps(vec![scope.set(
+            "system.webServer/directoryBrowse",
+            "enabled",
+            "False",
+        )]);
         sink.report(value_evidence(d, "directoryBrowse", "enabled", v).key("enabled"));
     }
 }
@@ -1030,11 +1062,13 @@ fn check_pool_privileged_identity(ctx: &HostContext, sink: &mut Sink) {
                     "Application pools {} run as LocalSystem (applicationPoolDefaults); {serving}.",
                     names.join(", ")
                 ),
-                format!(
-                    "{APPCMD} set config -section:system.applicationHost/applicationPools \
-                     /applicationPoolDefaults.processModel.identityType:\"ApplicationPoolIdentity\" \
-                     /commit:apphost"
-                ),
+                FixStep::SetConfig {
+                    location: None,
+                    section: "system.applicationHost/applicationPools".to_string(),
+                    attribute: "applicationPoolDefaults.processModel.identityType".to_string(),
+                    value: "ApplicationPoolIdentity".to_string(),
+                    commit: Commit::Apphost,
+                },
                 "applicationPoolDefaults".to_string(),
             )
         } else {
@@ -1043,14 +1077,15 @@ fn check_pool_privileged_identity(ctx: &HostContext, sink: &mut Sink) {
                     "Application pool {} runs as LocalSystem; {serving}.",
                     first.name
                 ),
-                format!(
-                    "{APPCMD} set apppool \"{}\" -processModel.identityType:ApplicationPoolIdentity",
-                    first.name
-                ),
+                FixStep::SetAppPool {
+                    pool: first.name.clone(),
+                    attribute: "processModel.identityType".to_string(),
+                    value: "ApplicationPoolIdentity".to_string(),
+                },
                 first.name.to_lowercase(),
             )
         };
-        let d = FindingDraft::new(message).fix(fix).key(key);
+        let d = FindingDraft::new(message).steps(vec![fix]).key(key);
         let d = value_evidence(
             d,
             "processModel",
@@ -1101,18 +1136,22 @@ fn check_url_authorization_not_enforced(ctx: &HostContext, sink: &mut Sink) {
             continue;
         }
         let target = appcmd_path(&p.site, &p.url_path);
-        let (why, fix) = if state == crate::iis::ModuleState::NotInstalled {
+        let (why, step) = if state == crate::iis::ModuleState::NotInstalled {
             (
                 "UrlAuthorizationModule is not installed",
-                "Install-WindowsFeature Web-Url-Auth".to_string(),
+                FixStep::InstallFeature {
+                    name: "Web-Url-Auth".to_string(),
+                },
             )
         } else {
             (
                 "UrlAuthorizationModule is installed but not enabled here",
-                format!(
-                    "{APPCMD} set config \"{target}\" -section:system.webServer/modules \
-                     /+\"[name='UrlAuthorizationModule']\" /commit:apphost"
-                ),
+                FixStep::AddToCollection {
+                    location: target.clone(),
+                    section: "system.webServer/modules".to_string(),
+                    collection: None,
+                    entry: vec![("name".to_string(), "UrlAuthorizationModule".to_string())],
+                },
             )
         };
         let mut d = FindingDraft::new(format!(
@@ -1120,7 +1159,7 @@ fn check_url_authorization_not_enforced(ctx: &HostContext, sink: &mut Sink) {
              ignored and the content is served to everyone they were meant to exclude."
         ))
         .at(&p.site, p.application.as_deref(), Some(&p.url_path))
-        .fix(fix)
+        .steps(vec![step])
         .key("authorization");
         if let Some(pp) = &p.physical_path {
             d = d.physical(pp);

@@ -3,11 +3,11 @@
 use crate::finding::{Severity, Substatus};
 use crate::iis::sections;
 
-use super::common::value_evidence;
 use super::common::{
     display_path, global_module_evidence, item_evidence, located, module_use, ModuleUse, Reported,
-    APPCMD, MS_STATUS,
+    MS_STATUS,
 };
+use super::common::{set_at, value_evidence};
 use super::{Fact, FindingDraft, HostContext, Rule, RuleDocs, Sink};
 
 pub(super) static RULES: &[&Rule] = &[
@@ -68,10 +68,12 @@ fn check_ip_restriction(ctx: &HostContext, sink: &mut Sink) {
         let unlisted_denied = ip.bool("allowUnlisted") == Some(false);
         let reverse_dns = ip.bool("enableReverseDns").unwrap_or(false);
         let target = display_path(&p);
-        let fix = format!(
-            "{APPCMD} set config \"{target}\" -section:system.webServer/security/ipSecurity \
-/denyAction:\"Forbidden\" /commit:apphost"
-        );
+        let fix = vec![set_at(
+            &p,
+            "system.webServer/security/ipSecurity",
+            "denyAction",
+            "Forbidden",
+        )];
         // 401.503: IP rules or allowUnlisted=false.
         if (denies(false).next().is_some() || unlisted_denied)
             && !reported.covers(&p.site, &p.url_path, "ip")
@@ -104,7 +106,7 @@ those clients get 401.503 (and a pointless logon prompt) instead of 403.503."
             )
             .substatus(Substatus::IpDenied)
             .key("ip")
-            .fix(fix.clone());
+            .steps(fix.clone());
             d = value_evidence(d, "ipSecurity", "denyAction", ip.attribute("denyAction"));
             if unlisted_denied {
                 d = value_evidence(
@@ -137,7 +139,7 @@ those clients get 401.504 (and a pointless logon prompt) instead of 403.504.",
             )
             .substatus(Substatus::HostNameDenied)
             .key("domain")
-            .fix(fix);
+            .steps(fix);
             d = value_evidence(d, "ipSecurity", "denyAction", ip.attribute("denyAction"));
             d = value_evidence(
                 d,
@@ -237,10 +239,12 @@ denyAction=\"Unauthorized\": they get {code} (and a pointless logon prompt) inst
             )
             .substatus(substatus)
             .key(key)
-            .fix(format!(
-                "{APPCMD} set config \"{target}\" -section:system.webServer/security/dynamicIpSecurity \
-/denyAction:\"Forbidden\" /commit:apphost"
-            ));
+            .steps(vec![set_at(
+                &p,
+                "system.webServer/security/dynamicIpSecurity",
+                "denyAction",
+                "Forbidden",
+            )]);
             d = value_evidence(
                 d,
                 "dynamicIpSecurity",

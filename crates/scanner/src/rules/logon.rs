@@ -12,8 +12,8 @@ use crate::iis::{sections, Effective, Origin, SecretState, Value};
 use crate::snapshot::RegistryData;
 
 use super::common::{
-    appcmd_path, display_path, enabled_methods, located, module_use, value_evidence, ModuleUse,
-    Reported, SitePath, APPCMD, MS_STATUS,
+    challenge_steps, display_path, enabled_methods, located, set_at, value_evidence, Reported,
+    SitePath, MS_STATUS,
 };
 use super::{Fact, FindingDraft, HostContext, Rule, RuleDocs, Sink};
 
@@ -653,11 +653,12 @@ registered to that account (setspn -Q HTTP/{spn_host}), Kerberos logons get 401.
             &p,
         )
         .key(pool.name.to_lowercase())
-        .fix(format!(
-            "{APPCMD} set config \"{target}\" \
--section:system.webServer/security/authentication/windowsAuthentication \
-/useAppPoolCredentials:\"True\" /commit:apphost"
-        ));
+        .steps(vec![set_at(
+            &p,
+            sections::WINDOWS_AUTHENTICATION,
+            "useAppPoolCredentials",
+            "True",
+        )]);
         d = windows_evidence(d, &w);
         d = value_evidence(
             d,
@@ -736,23 +737,13 @@ fn check_digest_on_workgroup(ctx: &HostContext, sink: &mut Sink) {
             m.section == sections::WINDOWS_AUTHENTICATION
                 || m.section == sections::BASIC_AUTHENTICATION
         });
-        let disable = format!(
-            "{APPCMD} set config \"{target}\" \
--section:system.webServer/security/authentication/digestAuthentication /enabled:\"False\" /commit:apphost"
-        );
+        let disable = set_at(&p, sections::DIGEST_AUTHENTICATION, "enabled", "False");
         let fix = if others {
-            disable
+            vec![disable]
         } else {
-            let enable = format!(
-                "{APPCMD} set config \"{target}\" \
--section:system.webServer/security/authentication/windowsAuthentication /enabled:\"True\" /commit:apphost"
-            );
-            match module_use(ctx, &p, "WindowsAuthenticationModule") {
-                ModuleUse::NotInstalled => format!(
-                    "powershell -Command \"Install-WindowsFeature Web-Windows-Auth\" && {enable} && {disable}"
-                ),
-                _ => format!("{enable} && {disable}"),
-            }
+            let mut steps = challenge_steps(ctx, &p);
+            steps.push(disable);
+            steps
         };
         let who = ctx
             .snapshot
@@ -767,7 +758,7 @@ Directory domain: digest logons cannot be validated and get 401.1."
             )),
             &p,
         )
-        .fix(fix);
+        .steps(fix);
         d = value_evidence(d, "digestAuthentication", "enabled", v.as_ref());
         d = d.fact(
             EvidenceKind::Host,
@@ -883,12 +874,13 @@ disabled or locked out."
             )
         };
         let mut d = located(FindingDraft::new(message), &p)
-        .key(key.clone())
-        .fix(format!(
-            "{APPCMD} set config \"{}\" \
--section:system.webServer/security/authentication/anonymousAuthentication /userName:\"\" /commit:apphost",
-            appcmd_path(&p.site, &p.url_path)
-        ));
+            .key(key.clone())
+            .steps(vec![set_at(
+                &p,
+                sections::ANONYMOUS_AUTHENTICATION,
+                "userName",
+                "",
+            )]);
         d = value_evidence(d, "anonymousAuthentication", "userName", Some(user));
         let pw_text = match &password {
             SecretState::Absent => "anonymousAuthentication password is not set".to_string(),

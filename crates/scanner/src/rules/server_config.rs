@@ -1,6 +1,7 @@
 //! 401.2 — logon failed due to server configuration: no authentication module can produce a
 //! user for the request, or an authorization rule refuses it with no way to challenge.
 
+use crate::finding::fix::FixStep;
 use crate::finding::{EvidenceKind, Severity, Substatus};
 use crate::iis::{sections, Item, ModuleState, Origin};
 
@@ -273,11 +274,17 @@ no challenge is sent and every request gets 401.2."
             )),
             &p,
         )
-        .fix(format!(
-            "{APPCMD} set config \"{target}\" \
--section:system.webServer/security/authentication/windowsAuthentication \
-/+\"providers.[value='Negotiate']\" /+\"providers.[value='NTLM']\" /commit:apphost"
-        ));
+        .steps(
+            ["Negotiate", "NTLM"]
+                .into_iter()
+                .map(|provider| FixStep::AddToCollection {
+                    location: target.clone(),
+                    section: sections::WINDOWS_AUTHENTICATION.to_string(),
+                    collection: Some("providers".to_string()),
+                    entry: vec![("value".to_string(), provider.to_string())],
+                })
+                .collect(),
+        );
         d = value_evidence(d, m.element, "enabled", v.as_ref());
         if providers.defined_at.is_empty() {
             d = d.fact(
@@ -537,7 +544,7 @@ anonymous authentication is enabled: nobody can log on and requests get 401.2."
 authentication is enabled: no logon is offered and requests get 401.2."
             )
         };
-        let mut d = located(FindingDraft::new(message), &p).fix(challenge_fix(ctx, &p));
+        let mut d = located(FindingDraft::new(message), &p).steps(challenge_steps(ctx, &p));
         d = value_evidence(d, "anonymousAuthentication", "enabled", anon.as_ref());
         if deny.is_empty() {
             for r in authz.allows() {
@@ -635,7 +642,7 @@ Forms), but only anonymous IIS authentication is enabled: requests get 401.2 wit
             )),
             &p,
         )
-        .fix(challenge_fix(ctx, &p));
+        .steps(challenge_steps(ctx, &p));
         d = item_evidence(d, first);
         d = value_evidence(d, "authentication", "mode", authn.attribute("mode"));
         d = value_evidence(d, "anonymousAuthentication", "enabled", anon.as_ref());

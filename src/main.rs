@@ -30,7 +30,8 @@ fn main() -> ExitCode {
     match run(cli.command, cli.quiet) {
         Ok(outcome) => ExitCode::from(outcome as u8),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            let message = format!("error: {e:#}");
+            eprintln!("{}", iis_sweep::report::terminal::terminal_safe(&message));
             ExitCode::from(Outcome::Usage as u8)
         }
     }
@@ -108,6 +109,7 @@ fn run(command: Command, quiet: bool) -> anyhow::Result<Outcome> {
             iis_sweep::schema::json_schema(&which)? + "\n",
         ),
     };
-    print!("{text}");
+    // Host-supplied names may hold terminal escape sequences: shown, never sent.
+    print!("{}", iis_sweep::report::terminal::terminal_safe(&text));
     Ok(outcome)
 }

@@ -489,3 +489,68 @@ async fn ping_reports_what_an_operator_checks_first() {
     }
     handle.shutdown().await;
 }
+
+/// Host-supplied text with terminal escape sequences — a URL in an IIS log (log injection is an
+/// old trick), a site name in applicationHost.config (XML allows C1 controls and bidi
+/// characters) — is shown escaped by `logs` and `config`, never sent to the terminal.
+#[test]
+fn host_text_reaches_the_terminal_escaped() {
+    const RAW: &[char] = &['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\r'];
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("u_ex230101.log");
+    std::fs::write(
+        &log,
+        "#Software: Microsoft Internet Information Services 10.0\r\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n\
+         2023-01-01 08:00:01 10.0.0.5 GET /a\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m - 80 CONTOSO\\\u{202e}nimda 10.0.1.20 x - 401 1 1326 12\r\n",
+    )
+    .unwrap();
+    for json in [false, true] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_iis-sweep"));
+        cmd.arg("logs").arg(&log);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!text.contains(RAW), "raw escapes printed: {text:?}");
+        if json {
+            let v: serde_json::Value = serde_json::from_str(&text).expect("still JSON");
+            assert!(v.to_string().contains('\u{9b}'), "the data itself is kept");
+        } else {
+            assert!(text.contains("\u{27e6}U+001B\u{27e7}"), "{text}");
+        }
+    }
+
+    let apphost = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("crates/scanner/assets/iis10-host/applicationHost.config"),
+    )
+    .unwrap();
+    let site = "Default\u{9b}2J\u{202e}etiS";
+    let file = dir.path().join("applicationHost.config");
+    std::fs::write(&file, apphost.replace("Default Web Site", site)).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_iis-sweep"))
+        .arg("config")
+        .arg(&file)
+        .args(["--site", site])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains(RAW), "raw escapes printed: {text:?}");
+    assert!(text.contains("Default\u{27e6}U+009B\u{27e7}2J"), "{text}");
+    // An error naming the site escapes it too.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_iis-sweep"))
+        .arg("config")
+        .arg(&file)
+        .args(["--site", "no\u{1b}[2Jsuch"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!out.status.success());
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+}

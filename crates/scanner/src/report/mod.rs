@@ -17,6 +17,7 @@ pub mod junit;
 pub mod model;
 pub mod ndjson;
 pub mod sarif;
+pub mod terminal;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

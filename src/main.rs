@@ -3,6 +3,8 @@
 //! 3 hosts not evaluated).
 
 mod cli;
+#[cfg(test)]
+mod docs_cli;
 mod platform;
 
 use std::process::ExitCode;

@@ -147,9 +147,10 @@ pub struct CheckArgs {
 
 #[derive(Args, Debug)]
 pub struct PingArgs {
-    /// Inventory: native TOML, Ansible INI or YAML, or `ansible-inventory --list` JSON. Repeat
-    /// it to sweep several inventories as one (a host may be in only one of them).
-    #[arg(short, long, value_name = "FILE", required = true)]
+    /// Inventory: native TOML, Ansible INI or YAML, `ansible-inventory --list` JSON, or an
+    /// Ansible inventory directory (with group_vars/ and host_vars/). Repeat it to sweep
+    /// several inventories as one (a host may be in only one of them).
+    #[arg(short, long, value_name = "FILE|DIR", required = true)]
     pub inventory: Vec<PathBuf>,
     /// Only hosts matching this Ansible-style pattern (or one host name).
     #[arg(long, value_name = "PATTERN")]
@@ -185,9 +186,10 @@ impl PingArgs {
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {
-    /// Inventory: native TOML, Ansible INI or YAML, or `ansible-inventory --list` JSON. Repeat
-    /// it to sweep several inventories as one (a host may be in only one of them).
-    #[arg(short, long, value_name = "FILE", required = true)]
+    /// Inventory: native TOML, Ansible INI or YAML, `ansible-inventory --list` JSON, or an
+    /// Ansible inventory directory (with group_vars/ and host_vars/). Repeat it to sweep
+    /// several inventories as one (a host may be in only one of them).
+    #[arg(short, long, value_name = "FILE|DIR", required = true)]
     pub inventory: Vec<PathBuf>,
     /// Only hosts matching this Ansible-style pattern (groups, names, globs, `a:&b`, `a:!b`).
     #[arg(long, value_name = "PATTERN")]

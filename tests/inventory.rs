@@ -470,17 +470,30 @@ fn vault_values_are_refused_with_file_and_line() {
         "{msg}"
     );
 
-    let yml = "all:\n  hosts:\n    web01:\n      ansible_password: !vault |\n          \
+    let yml = "all:\n  hosts:\n    web01:\n      ansible_user: !vault |\n          \
                $ANSIBLE_VAULT;1.1;AES256\n          6162636465\n";
     let (e, msg) = load_err("v.yml", yml);
     assert!(matches!(e, InventoryError::Vault { line: 4, .. }), "{msg}");
     assert!(!msg.contains("6162636465"), "{msg}");
 
-    let json = "{\n  \"_meta\": {\"hostvars\": {\"web01\": {\n    \"ansible_password\": \
+    let json = "{\n  \"_meta\": {\"hostvars\": {\"web01\": {\n    \"ansible_user\": \
                 {\"__ansible_vault\": \"$ANSIBLE_VAULT;1.1;AES256\\n6162\"}}}},\n  \
                 \"all\": {\"hosts\": [\"web01\"]}\n}\n";
     let (e, msg) = load_err("v.json", json);
     assert!(matches!(e, InventoryError::Vault { line: 3, .. }), "{msg}");
+
+    // A vaulted password is ignored like a templated one (the password never comes from an
+    // inventory), with a warning; nothing of it is shown.
+    let yml = "all:\n  hosts:\n    web01:\n      ansible_password: !vault |\n          \
+               $ANSIBLE_VAULT;1.1;AES256\n          6162636465\n";
+    let inv = load_ok("p.yml", yml);
+    assert!(
+        inv.warnings
+            .iter()
+            .any(|w| w.contains("Ansible Vault") && !w.contains("6162")),
+        "{:?}",
+        inv.warnings
+    );
 
     let toml = "[defaults]\nusername = \"a\"\npassword_env = \"$ANSIBLE_VAULT;1.1;AES256\"\n";
     let (e, _) = load_err("v.toml", toml);
@@ -1031,4 +1044,101 @@ fn repeated_inventories_are_swept_as_one_and_a_host_in_two_is_refused() {
         "{stderr}"
     );
     assert!(stderr.contains("also listed"), "{stderr}");
+}
+
+/// An Ansible inventory directory: every file is a source (INI without extension, YAML), the
+/// directory's group_vars/ and host_vars/ (files and folders of files) override the inventory's
+/// variables with Ansible's precedence, ignored extensions and scripts are skipped with a
+/// warning, and errors in a vars file name that file and line.
+#[test]
+fn an_inventory_directory_with_group_vars_and_host_vars() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let w = |rel: &str, text: &str| {
+        let p = d.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    // INI inventory without an extension (Ansible ignores *.ini in a directory).
+    w(
+        "hosts",
+        "[web]\nweb01.contoso.com\nweb02.contoso.com ansible_port=5986\n[web:vars]\nansible_winrm_transport=ntlm\n",
+    );
+    w(
+        "dmz.yml",
+        "all:\n  children:\n    dmz:\n      hosts:\n        dmz01.contoso.com:\n",
+    );
+    w("old.ini", "[web]\nstale01\n");
+    w("README.md", "# notes\n");
+    w(
+        "group_vars/all.yml",
+        "ansible_user: svc-iis@CONTOSO.COM\nansible_port: 5985\n",
+    );
+    w(
+        "group_vars/web/main.yml",
+        "ansible_winrm_transport: kerberos\n",
+    );
+    // The vault file Ansible users keep beside: the password is ignored, not refused.
+    w(
+        "group_vars/web/vault.yml",
+        "ansible_password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162636465\n",
+    );
+    w(
+        "group_vars/dmz",
+        "ansible_winrm_transport: ntlm\nansible_user: CONTOSO\\dmzscan\n",
+    );
+    w("group_vars/nosuchgroup.yml", "ansible_port: 1\n");
+    w(
+        "host_vars/web02.contoso.com.yml",
+        "ansible_winrm_scheme: https\n",
+    );
+
+    let inv = iis_sweep::inventory::load(d).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        names(&inv.targets),
+        [
+            "dmz01.contoso.com",
+            "web01.contoso.com",
+            "web02.contoso.com"
+        ]
+    );
+    let web01 = target(&inv, "web01.contoso.com");
+    assert_eq!(
+        web01.auth,
+        AuthMethod::Kerberos,
+        "group_vars/web/ over [web:vars]"
+    );
+    assert_eq!(web01.port, 5985, "group_vars/all.yml");
+    let web02 = target(&inv, "web02.contoso.com");
+    assert_eq!(web02.port, 5986, "the host's own variable beats group_vars");
+    assert_eq!(web02.scheme, Scheme::Https, "host_vars");
+    let dmz = target(&inv, "dmz01.contoso.com");
+    assert_eq!(dmz.auth, AuthMethod::Ntlm, "group_vars/dmz (no extension)");
+    assert!(inv
+        .warnings
+        .iter()
+        .any(|w| w.contains("old.ini") && w.contains("README.md")));
+    assert!(inv.warnings.iter().any(|w| w.contains("Ansible Vault")));
+
+    // The same group_vars apply to a file inventory in that directory.
+    let one = iis_sweep::inventory::load(&d.join("hosts")).unwrap();
+    assert_eq!(target(&one, "web01.contoso.com").auth, AuthMethod::Kerberos);
+
+    // A plain-text password in a vars file is refused naming that file and line.
+    w(
+        "host_vars/web01.contoso.com",
+        "ansible_port: 5985\nansible_password: hunter2\n",
+    );
+    let e = iis_sweep::inventory::load(d).expect_err("plain-text password");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("host_vars/web01.contoso.com:2") && !msg.contains("hunter2"),
+        "{msg}"
+    );
+    // A broken vars file names itself.
+    w("host_vars/web01.contoso.com", "ansible_port: [5985\n");
+    let msg = iis_sweep::inventory::load(d)
+        .expect_err("broken YAML")
+        .to_string();
+    assert!(msg.contains("host_vars/web01.contoso.com"), "{msg}");
 }

@@ -372,6 +372,10 @@ kerberos when its user is user@REALM (as Ansible) and otherwise ntlm; Ansible wo
 asked: set ansible_winrm_transport=basic to get Ansible's behaviour.\n";
 
 fn is_ansible(path: &std::path::Path) -> bool {
+    if path.is_dir() {
+        // Inventory directories are Ansible's.
+        return true;
+    }
     let format = inventory::Format::from_extension(path).or_else(|| {
         std::fs::read_to_string(path)
             .ok()

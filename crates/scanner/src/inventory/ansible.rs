@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -69,6 +70,8 @@ fn vaulted(v: &Value) -> bool {
 pub(crate) struct Var {
     pub value: Value,
     pub line: Option<usize>,
+    /// The file it was written in, when not the inventory itself (`group_vars/web.yml`).
+    pub file: Option<Arc<Path>>,
 }
 
 #[derive(Debug)]
@@ -118,6 +121,16 @@ impl Model {
         h
     }
 
+    /// The group `name` if the inventory has it.
+    pub fn existing_group(&self, name: &str) -> Option<usize> {
+        self.tree.find(name)
+    }
+
+    /// The host `name` if the inventory lists it.
+    pub fn existing_host(&self, name: &str) -> Option<usize> {
+        self.host_index.get(name).copied()
+    }
+
     pub fn add_to_group(&mut self, host: usize, group: usize) {
         let groups = &mut self.hosts[host].groups;
         if !groups.contains(&group) {
@@ -143,6 +156,9 @@ impl Model {
         base: Option<&Path>,
     ) -> Result<Inventory, InventoryError> {
         let mut warnings = Warnings::default();
+        // group_vars/ and host_vars/ beside the inventory override what the inventory sets.
+        let vars_dirs = super::vars_dirs::VarsDirs::beside(path)?;
+        vars_dirs.apply(&mut self);
 
         let mut priorities = Vec::new();
         for (&g, vars) in &self.group_vars {
@@ -203,8 +219,12 @@ impl Model {
                     continue;
                 }
                 Err(e) => {
+                    if let Some(v) = merged.get(e.var.as_str()).filter(|v| vaulted(&v.value)) {
+                        return Err(vault_error(path, text, &e.var, v, host.line));
+                    }
                     let message = format!("{}: {}", e.var, e.message);
                     let line = e.line.or(host.line);
+                    let path: &Path = e.file.as_deref().unwrap_or(path);
                     return Err(if e.transport {
                         InventoryError::UnsupportedTransport {
                             path: path.into(),
@@ -224,23 +244,13 @@ impl Model {
             };
             // A vaulted value is refused for a host that would be swept (iis-sweep does not
             // decrypt vault); on a skipped host (ssh, local, …) it is never read, so it is fine.
-            if let Some((var, (v, _))) = sources.iter().find(|(_, (v, _))| vaulted(&v.value)) {
-                // A `!vault |` block starts on the line after its key: point at the key.
-                let key_line = v.line.map(|l| {
-                    let on = |n: usize| text.lines().nth(n.wrapping_sub(1)).unwrap_or("");
-                    if !on(l).contains(*var) && l > 1 && on(l - 1).contains(*var) {
-                        l - 1
-                    } else {
-                        l
-                    }
-                });
-                return Err(InventoryError::Vault {
-                    path: path.into(),
-                    line: key_line
-                        .or_else(|| find_key_line(text, var))
-                        .or(host.line)
-                        .unwrap_or(1),
-                });
+            // A vaulted password is ignored like a templated one: iis-sweep never takes the
+            // password from an inventory, and vault files in group_vars/ usually hold just that.
+            if let Some((var, (v, _))) = sources
+                .iter()
+                .find(|(k, (v, _))| vaulted(&v.value) && !PASSWORD_VARS.contains(*k))
+            {
+                return Err(vault_error(path, text, var, v, host.line));
             }
             // A password in the inventory is refused for every host that would use it (a
             // `{{ template }}` is only warned about: it is no plain-text secret, and the
@@ -251,6 +261,13 @@ impl Model {
                 };
                 match &v.value {
                     Value::Null => {}
+                    value if vaulted(value) => warnings.host(
+                        &host.name,
+                        format!(
+                            "{var} is encrypted with Ansible Vault and ignored; the password comes \
+                             from IIS_SWEEP_PASSWORD (or password_env), a password file or the prompt"
+                        ),
+                    ),
                     Value::String(s) if s.contains("{{") => warnings.host(
                         &host.name,
                         format!(
@@ -260,8 +277,10 @@ impl Model {
                     ),
                     _ => {
                         return Err(InventoryError::PlainTextPassword {
-                            path: path.into(),
-                            line: v.line.or_else(|| find_key_line(text, var)),
+                            path: v.file.as_deref().unwrap_or(path).into(),
+                            line: v
+                                .line
+                                .or_else(|| v.file.is_none().then(|| find_key_line(text, var))?),
                             owner: match from {
                                 Some(g) => {
                                     format!("group {} (for host {})", self.tree.name(*g), host.name)
@@ -295,6 +314,39 @@ impl Model {
     }
 }
 
+/// The error for a vaulted variable `var` of a host that would be swept, pointing at its key.
+fn vault_error(
+    path: &Path,
+    text: &str,
+    var: &str,
+    v: &Var,
+    host_line: Option<usize>,
+) -> InventoryError {
+    if let Some(file) = &v.file {
+        // Lines of vars files are the keys' own lines already.
+        return InventoryError::Vault {
+            path: file.to_path_buf(),
+            line: v.line.unwrap_or(1),
+        };
+    }
+    // A `!vault |` block starts on the line after its key: point at the key.
+    let key_line = v.line.map(|l| {
+        let on = |n: usize| text.lines().nth(n.wrapping_sub(1)).unwrap_or("");
+        if !on(l).contains(var) && l > 1 && on(l - 1).contains(var) {
+            l - 1
+        } else {
+            l
+        }
+    });
+    InventoryError::Vault {
+        path: path.into(),
+        line: key_line
+            .or_else(|| find_key_line(text, var))
+            .or(host_line)
+            .unwrap_or(1),
+    }
+}
+
 fn set(vars: &mut Vec<(String, Var)>, key: &str, var: Var) {
     match vars.iter_mut().find(|(k, _)| k == key) {
         Some(slot) => slot.1 = var,
@@ -323,6 +375,7 @@ enum Mapped {
 struct VarError {
     var: String,
     line: Option<usize>,
+    file: Option<Arc<Path>>,
     message: String,
     transport: bool,
 }
@@ -358,6 +411,7 @@ fn items(v: &Var) -> Result<Vec<String>, String> {
                 scalar(&Var {
                     value: x.clone(),
                     line: None,
+                    file: None,
                 })
                 .map(Option::unwrap_or_default)
             })
@@ -380,6 +434,7 @@ fn settings_from_vars(
     let err = |key: &str, message: String| VarError {
         var: key.to_string(),
         line: vars.get(key).and_then(|v| v.line),
+        file: vars.get(key).and_then(|v| v.file.clone()),
         message,
         transport: false,
     };

@@ -166,6 +166,7 @@ fn var(s: String, line: usize) -> Var {
     Var {
         value: Value::String(s),
         line: Some(line),
+        file: None,
     }
 }
 

@@ -36,6 +36,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
     let var = |value: &Value| Var {
         value: value.clone(),
         line: None,
+        file: None,
     };
     let strings =
         |v: Option<&Value>, what: &str, group: &str| -> Result<Vec<String>, InventoryError> {

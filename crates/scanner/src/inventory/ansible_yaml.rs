@@ -46,7 +46,7 @@ struct Group {
 /// "5985"`), blanked out: Ansible reads the value either way, and the settings parse ports,
 /// booleans and numbers from text. Blanks of the same width keep every line and column where
 /// errors point.
-fn without_core_tags(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn without_core_tags(text: &str) -> std::borrow::Cow<'_, str> {
     const TAGS: [&str; 5] = ["!!int ", "!!str ", "!!float ", "!!bool ", "!!null "];
     if !text.contains("!!") {
         return std::borrow::Cow::Borrowed(text);
@@ -136,6 +136,7 @@ fn walk(
                     Var {
                         value: Value::from(p),
                         line: Some(line),
+                        file: None,
                     },
                 );
             }
@@ -163,5 +164,6 @@ fn var(v: &Spanned<Value>) -> Var {
     Var {
         value: v.value.clone(),
         line: Some(v.referenced.line() as usize),
+        file: None,
     }
 }

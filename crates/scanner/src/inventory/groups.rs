@@ -41,6 +41,11 @@ impl GroupTree {
         i
     }
 
+    /// The id of group `name`, if it exists.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
     pub fn name(&self, id: usize) -> &str {
         &self.names[id]
     }

@@ -29,6 +29,7 @@ pub mod shard;
 mod ansible;
 mod groups;
 mod settings;
+mod vars_dirs;
 
 use crate::target::Target;
 pub use limit::{apply_limit, LimitError};
@@ -238,9 +239,7 @@ pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
         source,
     };
     if path.is_dir() {
-        return Err(read_err(std::io::Error::other(
-            "is a directory; give one inventory file",
-        )));
+        return load_dir(path);
     }
     let bytes = std::fs::read(path).map_err(read_err)?;
     let text = String::from_utf8(bytes)
@@ -252,14 +251,101 @@ pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
 /// Loads several inventories as one (`-i a.yml -i b.ini`): hosts in the order given, groups
 /// merged. A host listed in two of them is refused, naming both files.
 pub fn load_all(paths: &[PathBuf]) -> Result<Inventory, InventoryError> {
+    let mut loaded = Vec::with_capacity(paths.len());
+    for path in paths {
+        loaded.push((path.clone(), load(path)?));
+    }
+    merge(loaded)?.ok_or_else(|| InventoryError::Read {
+        path: PathBuf::new(),
+        source: std::io::Error::other("no inventory given"),
+    })
+}
+
+/// Extensions Ansible skips in an inventory directory (its `inventory_ignore_extensions`
+/// default, which includes `.ini`: an INI inventory in a directory must have no extension).
+const IGNORED_IN_DIRECTORY: [&str; 13] = [
+    ".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst", ".orig", ".ini", ".cfg",
+    ".retry",
+];
+
+/// An Ansible inventory directory (`-i inventory/`): every file in it is an inventory source,
+/// read in name order, as Ansible reads one — hidden files, `group_vars/`, `host_vars/` and
+/// other folders, files with an ignored extension and executable (dynamic inventory) scripts
+/// are skipped, with a warning naming them. The directory's `group_vars/` and `host_vars/`
+/// apply to every file. A file with no WinRM host is fine as long as the directory has some.
+pub fn load_dir(dir: &Path) -> Result<Inventory, InventoryError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| InventoryError::Read {
+        path: dir.into(),
+        source,
+    })?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    let mut ignored = Vec::new();
+    let mut loaded = Vec::new();
+    let mut without_hosts = Vec::new();
+    for path in paths {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.starts_with('.') || path.is_dir() {
+            continue;
+        }
+        if IGNORED_IN_DIRECTORY.iter().any(|x| name.ends_with(x)) {
+            ignored.push(format!("{name} (extension ignored, as by Ansible)"));
+            continue;
+        }
+        if is_executable(&path) {
+            ignored.push(format!("{name} (a dynamic inventory script; iis-sweep runs none: save its --list output as .json)"));
+            continue;
+        }
+        match load(&path) {
+            Ok(inv) => loaded.push((path, inv)),
+            Err(InventoryError::NoHosts { .. }) => without_hosts.push(name),
+            Err(e) => return Err(e),
+        }
+    }
+    let mut inv = merge(loaded)?.ok_or_else(|| InventoryError::NoHosts {
+        path: dir.into(),
+        skipped: 0,
+    })?;
+    inv.source = dir.into();
+    if !ignored.is_empty() {
+        let w = format!("{}: skipped {}", dir.display(), ignored.join(", "));
+        tracing::warn!("{w}");
+        inv.warnings.push(w);
+    }
+    if !without_hosts.is_empty() {
+        inv.warnings.push(format!(
+            "{}: no WinRM hosts in {}",
+            dir.display(),
+            without_hosts.join(", ")
+        ));
+    }
+    Ok(inv)
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(_: &Path) -> bool {
+    false
+}
+
+/// Inventories as one, in the order given (`None` when there are none). A host in two of them
+/// is refused, naming both files.
+fn merge(loaded: Vec<(PathBuf, Inventory)>) -> Result<Option<Inventory>, InventoryError> {
     let mut all: Option<Inventory> = None;
     let mut seen: std::collections::HashMap<String, PathBuf> = std::collections::HashMap::new();
-    for path in paths {
-        let inv = load(path)?;
+    for (path, inv) in loaded {
         for t in &inv.targets {
             if let Some(first) = seen.insert(t.name.to_lowercase(), path.clone()) {
                 return Err(InventoryError::Syntax {
-                    path: path.clone(),
+                    path,
                     line: None,
                     message: format!(
                         "host {} is also listed in {}; list each host in one inventory",
@@ -282,10 +368,7 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Inventory, InventoryError> {
             }
         });
     }
-    all.ok_or_else(|| InventoryError::Read {
-        path: PathBuf::new(),
-        source: std::io::Error::other("no inventory given"),
-    })
+    Ok(all)
 }
 
 /// Parses `text` as `format`; `path` is used in messages and to resolve relative paths.

@@ -76,3 +76,30 @@ fn every_rule_has_a_fixture_test() {
         "rules without a fixture test: {missing:?}"
     );
 }
+
+/// Every rule carries NIST SP 800-53 controls (HDF `tags.nist`, SARIF, docs); the mapping names
+/// only rules that exist, and only well-formed control ids (`AC-3`).
+#[test]
+fn every_rule_has_nist_controls() {
+    let mapped: BTreeSet<String> = iis_sweep::rules::compliance::NIST_800_53
+        .iter()
+        .map(|(c, _)| c.to_string())
+        .collect();
+    assert_eq!(
+        mapped,
+        registry(),
+        "the NIST table and the rule list differ"
+    );
+    for (code, controls) in iis_sweep::rules::compliance::NIST_800_53 {
+        assert!(!controls.is_empty(), "{code}");
+        for c in *controls {
+            let (family, number) = c.split_once('-').unwrap_or_else(|| panic!("{code}: {c}"));
+            assert!(
+                family.len() == 2
+                    && family.bytes().all(|b| b.is_ascii_uppercase())
+                    && number.parse::<u32>().is_ok(),
+                "{code}: {c}"
+            );
+        }
+    }
+}

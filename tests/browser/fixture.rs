@@ -42,6 +42,10 @@ fn rule(
         example: "<anonymousAuthentication enabled=\"false\" />".into(),
         fix: "Enable an authentication method for the path.".into(),
         references: refs.iter().map(|s| s.to_string()).collect(),
+        nist: iis_sweep::rules::compliance::nist(code)
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
     }
 }
 

@@ -112,6 +112,7 @@ fn rules() -> Vec<RuleInfo> {
                 "https://learn.microsoft.com/en-us/troubleshoot/developer/webapps/iis/health-diagnostic-performance/http-401-error".into(),
                 "CIS Microsoft IIS 10 Benchmark v1.2.1".into(),
             ],
+            nist: vec!["AC-3".into()],
         })
         .collect()
 }

@@ -460,4 +460,7 @@ pub struct RuleInfo {
     pub example: String,
     pub fix: String,
     pub references: Vec<String>,
+    /// NIST SP 800-53 Rev. 5 controls (iis-sweep's mapping, `rules::compliance`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nist: Vec<String>,
 }

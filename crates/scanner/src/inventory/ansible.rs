@@ -54,6 +54,22 @@ impl<'de, K: serde::Deserialize<'de>, V: serde::Deserialize<'de>> serde::Deseria
     }
 }
 
+/// The YAML core-schema tags Ansible inventories use to force a type (`ansible_port: !!int
+/// "5985"`), blanked out: Ansible reads the value either way, and the settings parse ports,
+/// booleans and numbers from text. Blanks of the same width keep every line and column where
+/// errors point.
+pub(crate) fn without_core_tags(text: &str) -> std::borrow::Cow<'_, str> {
+    const TAGS: [&str; 5] = ["!!int ", "!!str ", "!!float ", "!!bool ", "!!null "];
+    if !text.contains("!!") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = text.to_string();
+    for tag in TAGS {
+        out = out.replace(tag, &" ".repeat(tag.len()));
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Whether a variable holds an Ansible Vault payload: `$ANSIBLE_VAULT;…` text (YAML `!vault`
 /// blocks and INI values) or `{"__ansible_vault": …}` (JSON inventories), at any depth.
 fn vaulted(v: &Value) -> bool {
@@ -156,9 +172,6 @@ impl Model {
         base: Option<&Path>,
     ) -> Result<Inventory, InventoryError> {
         let mut warnings = Warnings::default();
-        // group_vars/ and host_vars/ beside the inventory override what the inventory sets.
-        let vars_dirs = super::vars_dirs::VarsDirs::beside(path)?;
-        vars_dirs.apply(&mut self);
 
         let mut priorities = Vec::new();
         for (&g, vars) in &self.group_vars {

@@ -159,6 +159,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
             format!("section [{p}:children] includes group {c:?}, which no [{c}] or [{c}:children] section declares"),
         ));
     }
+    // group_vars/ and host_vars/ beside the inventory override what the inventory sets.
+    super::vars_dirs::VarsDirs::beside(path)?.apply(&mut model);
     model.finish(path, text, Format::AnsibleIni, None)
 }
 

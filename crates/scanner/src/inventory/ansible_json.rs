@@ -127,5 +127,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
         }
         Some(_) => return Err(syntax(None, "_meta.hostvars must be an object".into())),
     }
+    // group_vars/ and host_vars/ beside the inventory override what the inventory sets.
+    super::vars_dirs::VarsDirs::beside(path)?.apply(&mut model);
     model.finish(path, text, Format::AnsibleJson, None)
 }

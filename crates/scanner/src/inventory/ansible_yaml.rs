@@ -26,7 +26,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use super::ansible::{expand_host_pattern, find_key_line, Model, Ordered, Var};
+use super::ansible::{expand_host_pattern, find_key_line, without_core_tags, Model, Ordered, Var};
 use super::{Format, Inventory, InventoryError};
 
 type Vars = Ordered<String, Spanned<Value>>;
@@ -40,22 +40,6 @@ struct Group {
     vars: Option<Vars>,
     #[serde(default)]
     children: Option<Ordered<String, Option<Group>>>,
-}
-
-/// The YAML core-schema tags Ansible inventories use to force a type (`ansible_port: !!int
-/// "5985"`), blanked out: Ansible reads the value either way, and the settings parse ports,
-/// booleans and numbers from text. Blanks of the same width keep every line and column where
-/// errors point.
-pub(crate) fn without_core_tags(text: &str) -> std::borrow::Cow<'_, str> {
-    const TAGS: [&str; 5] = ["!!int ", "!!str ", "!!float ", "!!bool ", "!!null "];
-    if !text.contains("!!") {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = text.to_string();
-    for tag in TAGS {
-        out = out.replace(tag, &" ".repeat(tag.len()));
-    }
-    std::borrow::Cow::Owned(out)
 }
 
 /// Parses Ansible YAML `text`; `path` is named in errors.
@@ -104,6 +88,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Inventory, InventoryError> {
             None,
         )?;
     }
+    // group_vars/ and host_vars/ beside the inventory override what the inventory sets.
+    super::vars_dirs::VarsDirs::beside(path)?.apply(&mut model);
     model.finish(path, text, Format::AnsibleYaml, None)
 }
 

@@ -12,8 +12,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use super::ansible::{find_key_line, Model, Ordered, Var};
-use super::ansible_yaml::without_core_tags;
+use super::ansible::{find_key_line, without_core_tags, Model, Ordered, Var};
 use super::InventoryError;
 
 /// Variables of one group or host, each with the file and line it came from.

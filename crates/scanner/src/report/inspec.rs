@@ -126,7 +126,12 @@ fn reference_tags(refs: &[String]) -> (Vec<&str>, Vec<&str>, Vec<String>) {
 
 fn control<'a>(r: &'a RuleInfo) -> Control<'a> {
     let subs: Vec<&str> = r.substatus.iter().map(|s| s.as_str()).collect();
-    let (cis, stig, nist) = reference_tags(&r.references);
+    let (cis, stig, mut nist) = reference_tags(&r.references);
+    for n in &r.nist {
+        if !nist.contains(n) {
+            nist.push(n.clone());
+        }
+    }
     let mut tags = json!({
         "severity": r.severity.as_str(),
         "name": r.name,

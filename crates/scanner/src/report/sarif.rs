@@ -188,6 +188,9 @@ fn rule_descriptor(r: &RuleInfo) -> Value {
         r.example.trim(),
         r.fix.trim()
     );
+    if !r.nist.is_empty() {
+        markdown.push_str(&format!("\nNIST SP 800-53: {}\n", r.nist.join(", ")));
+    }
     if !r.references.is_empty() {
         markdown.push_str("\n### References\n");
         for x in &r.references {
@@ -219,6 +222,7 @@ fn rule_descriptor(r: &RuleInfo) -> Value {
             "security-severity": security_severity(r.severity),
             "severity": r.severity.as_str(),
             "substatus": subs,
+            "nist": r.nist,
         },
     });
     if let Some(url) = r

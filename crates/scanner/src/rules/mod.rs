@@ -10,6 +10,7 @@
 //! (401.4/401.5), [`ip`] (401.501–504), [`hygiene`], [`config_errors`] (500.19).
 
 pub mod common;
+pub mod compliance;
 pub mod context;
 pub mod settings;
 
@@ -91,6 +92,10 @@ impl Rule {
             example: self.docs.example.into(),
             fix: self.docs.fix.into(),
             references: self.references.iter().map(|s| s.to_string()).collect(),
+            nist: compliance::nist(self.code)
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 
@@ -112,6 +117,20 @@ impl Rule {
             self.docs.example.trim()
         ));
         s.push_str(&format!("### Fix\n{}\n\n", self.docs.fix.trim()));
+        let nist = compliance::nist(self.code);
+        if !nist.is_empty() {
+            s.push_str(&format!(
+                "### Compliance
+NIST SP 800-53 Rev. 5: {} (iis-sweep's mapping; see \
+                 [rule codes](rule-codes.md#compliance-mappings)).{}\n\n",
+                nist.join(", "),
+                self.references
+                    .iter()
+                    .filter(|r| r.starts_with("CIS "))
+                    .map(|r| format!(" {r}."))
+                    .collect::<String>()
+            ));
+        }
         if !self.references.is_empty() {
             s.push_str("### References\n");
             for r in self.references {

@@ -178,7 +178,7 @@
       if (f.log_evidence) {
         var le = f.log_evidence, w32 = Object.keys(le.by_win32 || {}).map(function (k) { return "win32 " + k + " ×" + le.by_win32[k]; });
         parts.push(el("h4", { text: "Log evidence" }));
-        parts.push(el("p", { cls: "loc", text: le.count + " logged 401 " + f.substatus + " responses on site " + le.site_id +
+        parts.push(el("p", { cls: "loc", text: le.count + " logged 401 " + f.substatus + " responses on site " + (f.site ? f.site + " (id " + le.site_id + ")" : "id " + le.site_id) +
           (w32.length ? " (" + w32.join(", ") + ")" : "") + (le.first ? ", " + le.first + " – " + (le.last || "") : "") }));
       }
       if (f.waived) parts.push(el("p", { cls: "loc", text: "Waived until " + f.waived.expires + ": " + f.waived.justification }));
@@ -456,11 +456,12 @@
         d.appendChild(el("h4", { text: "Rules not evaluated" }));
         d.appendChild(el("ul", {}, h.not_evaluated.map(function (n) { return el("li", {}, [el("code", { text: n.rule }), " " + n.reason]); })));
       }
-      var logs = h.log_401 || {}, siteIds = Object.keys(logs);
+      var logs = h.log_401 || {}, siteNames = h.log_401_sites || {}, siteIds = Object.keys(logs);
       if (siteIds.length) {
         d.appendChild(el("h4", { text: "401 responses in the IIS logs (challenge legs excluded)" }));
         d.appendChild(el("ul", {}, siteIds.map(function (site) {
-          return el("li", { text: "site " + site + ": " + Object.keys(logs[site]).map(function (k) { return k + " ×" + logs[site][k]; }).join(", ") });
+          var label = siteNames[site] != null ? siteNames[site] + " (id " + site + ")" : "site id " + site;
+          return el("li", {}, [el("b", { text: label }), ": " + Object.keys(logs[site]).map(function (k) { return k + " ×" + logs[site][k]; }).join(", ")]);
         })));
       }
       if (!fs.length) { d.appendChild(el("p", { cls: "none", text: h.status === "ok" ? "No findings: clean." : h.status === "partial" ? "No findings in what was evaluated (see coverage)." : "Not evaluated: no result, which is not clean." })); return; }
@@ -630,6 +631,27 @@
     });
   }
   Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), sortable);
+
+  // ---- rules appendix: the docs' Markdown (`code`, **bold**, links) as elements -------------
+  // Built from the text with DOM calls (never innerHTML); links only for http(s) URLs.
+  function inline(text) {
+    var out = [], re = /`([^`]+)`|\*\*([^*]+)\*\*|(https?:\/\/[^\s<>()]+[^\s<>().,;:!?'"])/g, last = 0, m;
+    while ((m = re.exec(text))) {
+      if (m.index > last) out.push(document.createTextNode(text.slice(last, m.index)));
+      if (m[1] != null) out.push(el("code", { text: m[1] }));
+      else if (m[2] != null) out.push(el("b", { text: m[2] }));
+      else out.push(safeLink(m[3]));
+      last = re.lastIndex;
+    }
+    if (last < text.length) out.push(document.createTextNode(text.slice(last)));
+    return out;
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("#rules .doc, #rules details.rule li"), function (node) {
+    var parts = inline(node.textContent);
+    if (parts.length === 1 && parts[0].nodeType === 3) return;
+    clear(node);
+    parts.forEach(function (p) { node.appendChild(p); });
+  });
 
   try { load().then(init).catch(fail); } catch (e) { fail(e); }
 })();

@@ -159,6 +159,7 @@ fn host(name: &str, status: HostStatus, reason: Option<&str>, rules: &[RuleInfo]
         problems: Vec::new(),
         coverage: coverage(evaluated),
         log_401: BTreeMap::new(),
+        log_401_sites: BTreeMap::new(),
     }
 }
 

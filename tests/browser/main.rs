@@ -511,6 +511,18 @@ fn report_page_works_and_runs_no_host_supplied_code() {
     );
     d.click("#finding-table th[data-key='host']");
 
+    // Legible charts: every label renders at 12 px or more at this width.
+    let smallest = d.js("return Math.min.apply(null, Array.prototype.map.call(document.querySelectorAll('svg.chart text'), function (t) { return parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a; }));");
+    assert!(
+        smallest.as_f64().unwrap() >= 12.0,
+        "chart text renders at {smallest} px"
+    );
+    // Names are not cut mid-word: every short host name in the table sits on one line.
+    let split = d.num("return Array.prototype.filter.call(document.querySelectorAll('#finding-rows tr.row td:nth-child(4) button'), function (b) { return b.textContent.length < 30 && b.getClientRects().length > 1; }).length;");
+    assert_eq!(split, 0, "a short host name wraps");
+    // The rules appendix renders its references as links.
+    assert!(d.num("return document.querySelectorAll('#rules details.rule li a[href^=\"https://\"]').length;") >= 1);
+
     // A row opens its details with the fix and a copy button.
     d.click("#finding-rows tr.row:nth-child(1) td:nth-child(6)");
     assert_eq!(

@@ -203,6 +203,10 @@ pub fn fleet(hosts: usize, findings: usize) -> Report {
             not_evaluated: Vec::new(),
             problems: Vec::new(),
             coverage: super::fixture::coverage(evaluated),
+            log_401_sites: log_401
+                .keys()
+                .map(|id| (id.clone(), "Default Web Site".to_string()))
+                .collect(),
             log_401,
         });
     }

@@ -421,6 +421,10 @@ pub struct HostResult {
     /// excluded).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub log_401: BTreeMap<String, BTreeMap<String, u64>>,
+    /// The names of the sites in `log_401`: `"<site id>": "<site name>"` (people know sites by
+    /// name; the logs know them by id).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub log_401_sites: BTreeMap<String, String>,
 }
 
 impl HostResult {
@@ -461,6 +465,6 @@ pub struct RuleInfo {
     pub fix: String,
     pub references: Vec<String>,
     /// NIST SP 800-53 Rev. 5 controls (iis-sweep's mapping, `rules::compliance`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub nist: Vec<String>,
 }

@@ -186,6 +186,7 @@ fn evaluate(
 
     let sites = ctx.config.sites().len();
     let applications = ctx.config.applications().count();
+    let log_401 = log_summary(snapshot);
     let host_result = HostResult {
         name: host,
         status,
@@ -205,7 +206,14 @@ fn evaluate(
         not_evaluated,
         problems,
         coverage,
-        log_401: log_summary(snapshot),
+        log_401_sites: ctx
+            .config
+            .sites()
+            .iter()
+            .filter_map(|s| Some((s.id?.to_string(), s.name.clone())))
+            .filter(|(id, _)| log_401.contains_key(id))
+            .collect(),
+        log_401,
     };
     Analysis {
         host: host_result,
@@ -402,6 +410,7 @@ pub fn failed_host(name: &str, source: &str, status: HostStatus, reason: &str) -
         not_evaluated: Vec::new(),
         problems: Vec::new(),
         log_401: BTreeMap::new(),
+        log_401_sites: BTreeMap::new(),
     }
 }
 

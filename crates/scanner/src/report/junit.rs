@@ -353,6 +353,10 @@ pub fn write_to(report: &Report, w: &mut dyn Write) -> anyhow::Result<()> {
         let mut out_text = format!("status: {}\nsource: {}\n", h.status.as_str(), h.source);
         for (site, counts) in &h.log_401 {
             let c: Vec<String> = counts.iter().map(|(k, v)| format!("{k} x{v}")).collect();
+            let site = match h.log_401_sites.get(site) {
+                Some(name) => format!("{name} (id {site})"),
+                None => format!("id {site}"),
+            };
             let _ = writeln!(out_text, "401s logged on site {site}: {}", c.join(", "));
         }
         let _ = writeln!(

@@ -911,3 +911,55 @@ fn printed_demo_report_has_the_summary_every_host_and_every_fix() {
         );
     }
 }
+
+/// Rewrites `docs/report-summary.png` (the demo sweep's summary, per-rule table) and
+/// `docs/report-hostile.png` (the hostile-strings report with every host opened).
+#[test]
+#[ignore = "writes docs/report-summary.png and docs/report-hostile.png; run explicitly"]
+fn summary_and_hostile_screenshots() {
+    let Some((chromium, chromedriver)) = browser() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let status = Command::new(env!("CARGO_BIN_EXE_iis-sweep"))
+        .args(["demo", "--hosts", "40", "-q", "--out"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs");
+    let shoot = |page: &Path, png: &Path, height: u32| {
+        let profile = tempfile::tempdir().unwrap();
+        let mut args = chromium_args(profile.path());
+        args.retain(|a| !a.starts_with("--window-size"));
+        let status = Command::new(&chromium)
+            .args(args)
+            .arg(format!("--window-size=1280,{height}"))
+            .arg("--hide-scrollbars")
+            .arg("--virtual-time-budget=5000")
+            .arg(format!("--screenshot={}", png.display()))
+            .arg(format!("file://{}", page.canonicalize().unwrap().display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    shoot(&out.join("report.html"), &docs.join("report-summary.png"), 1900);
+
+    let report = fixture::hostile_report();
+    let page = write_page(dir.path(), &report, &HtmlOptions::default());
+    let d = Driver::start(&chromium, &chromedriver);
+    d.open(&page);
+    d.wait_ready();
+    d.js("document.querySelectorAll('#host-list details').forEach(function (x) { x.open = true; }); document.getElementById('hosts').scrollIntoView(); return 0;");
+    std::thread::sleep(Duration::from_millis(300));
+    let shot = d.call("GET", &d.path("/screenshot"), None);
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(shot.as_str().unwrap())
+        .unwrap();
+    std::fs::write(docs.join("report-hostile.png"), bytes).unwrap();
+}

@@ -286,8 +286,9 @@ fn chart(id: &'static str, title: &'static str, entries: Vec<(String, u32, Strin
         .map(|(i, (label, value, class))| {
             let label = shown(&label, 2_000);
             let width = (room * value as f64 / max).max(2.0);
-            let short = if label.chars().count() > 26 {
-                format!("{}…", label.chars().take(25).collect::<String>())
+            // 23 characters fit the label column at the chart's 12.5 px text.
+            let short = if label.chars().count() > 23 {
+                format!("{}…", label.chars().take(22).collect::<String>())
             } else {
                 label.clone()
             };

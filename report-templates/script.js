@@ -394,6 +394,20 @@
     }
     var hostMatched = [];
     var hostList = $("host-list");
+    // Open findings per host and severity, [critical, high, medium, low, info].
+    var openBySev = {};
+    findings.forEach(function (f) {
+      if (f.waived) return;
+      var c = openBySev[f.host] || (openBySev[f.host] = [0, 0, 0, 0, 0]);
+      c[SEV_RANK[f.severity] != null ? SEV_RANK[f.severity] : 4]++;
+    });
+    function sevCounts(name) { return openBySev[name] || [0, 0, 0, 0, 0]; }
+    function total(c) { return c[0] + c[1] + c[2] + c[3] + c[4]; }
+    function breakdown(name) {
+      var c = sevCounts(name), parts = [];
+      for (var i = 0; i < 5; i++) if (c[i]) parts.push(c[i] + " " + SEVERITIES[i]);
+      return parts.join(", ");
+    }
     function applyHostFilters() {
       var q = val("hq").trim().toLowerCase(), st = val("h-status"), hf = val("h-findings");
       hostMatched = [];
@@ -405,6 +419,14 @@
         if (hf === "yes" && !n) continue;
         if (hf === "no" && n) continue;
         hostMatched.push(i);
+      }
+      var order = val("h-sort");
+      if (order) {
+        hostMatched.sort(function (a, b) {
+          var x = sevCounts(hosts[a].name), y = sevCounts(hosts[b].name), d = 0;
+          if (order === "severity") for (var k = 0; k < 5 && !d; k++) d = y[k] - x[k];
+          return d || (total(y) - total(x)) || (hosts[a].name < hosts[b].name ? -1 : hosts[a].name > hosts[b].name ? 1 : 0);
+        });
       }
       $("hosts-matched").textContent = hostMatched.length;
       hostPager.reset(hostMatched.length);
@@ -493,10 +515,10 @@
       });
     }
     function hostNode(h) {
-      var n = (findingsByHost[h.name] || []).filter(function (f) { return !f.waived; }).length;
+      var n = total(sevCounts(h.name)), bd = breakdown(h.name);
       var d = el("details", { cls: "host", "data-host": h.name }, [el("summary", {}, [
         el("b", { text: h.name }), " ", statusBadge(h.status),
-        " " + n + (n === 1 ? " open finding" : " open findings") + " · " + h.sites + " sites · " + h.applications + " applications" +
+        " " + n + (n === 1 ? " open finding" : " open findings") + (bd ? " (" + bd + ")" : "") + " · " + h.sites + " sites · " + h.applications + " applications" +
         (h.iis_version ? " · IIS " + h.iis_version : "") + (h.reason ? " · " + h.reason : "")
       ])]);
       var built = false;
@@ -517,6 +539,7 @@
     $("hq").addEventListener("input", function () { clearTimeout(htimer); htimer = setTimeout(applyHostFilters, 120); });
     $("h-status").addEventListener("change", applyHostFilters);
     $("h-findings").addEventListener("change", applyHostFilters);
+    $("h-sort").addEventListener("change", applyHostFilters);
     $("host-filters").addEventListener("submit", function (e) { e.preventDefault(); applyHostFilters(); });
 
     // ---- resolved (drift) ----

@@ -523,6 +523,43 @@ fn report_page_works_and_runs_no_host_supplied_code() {
     // The rules appendix renders its references as links.
     assert!(d.num("return document.querySelectorAll('#rules details.rule li a[href^=\"https://\"]').length;") >= 1);
 
+    // The host list sorts by severity of open findings, with the breakdown in each line.
+    d.click("#h-sort option[value='severity']");
+    std::thread::sleep(Duration::from_millis(200));
+    let first =
+        d.js("return document.querySelector('#host-list details.host').getAttribute('data-host');");
+    let mut by_sev: Vec<(Vec<usize>, &str)> = report
+        .hosts
+        .iter()
+        .map(|h| {
+            let mut c = vec![0usize; 5];
+            for f in report
+                .findings
+                .iter()
+                .filter(|f| f.host == h.name && f.waived.is_none())
+            {
+                c[iis_sweep::finding::Severity::ALL
+                    .iter()
+                    .position(|s| *s == f.severity)
+                    .unwrap()] += 1;
+            }
+            (c, h.name.as_str())
+        })
+        .collect();
+    by_sev.sort_by(|a, b| b.0.cmp(&a.0));
+    assert_eq!(
+        first.as_str().unwrap(),
+        by_sev[0].1,
+        "most severe host first"
+    );
+    let line =
+        d.js("return document.querySelector('#host-list details.host summary').textContent;");
+    assert!(
+        line.as_str().unwrap().contains(" high") || line.as_str().unwrap().contains(" critical"),
+        "{line}"
+    );
+    d.click("#h-sort option[value='']");
+
     // A row opens its details with the fix and a copy button.
     d.click("#finding-rows tr.row:nth-child(1) td:nth-child(6)");
     assert_eq!(
@@ -947,7 +984,11 @@ fn summary_and_hostile_screenshots() {
             .unwrap();
         assert!(status.success());
     };
-    shoot(&out.join("report.html"), &docs.join("report-summary.png"), 1900);
+    shoot(
+        &out.join("report.html"),
+        &docs.join("report-summary.png"),
+        1900,
+    );
 
     let report = fixture::hostile_report();
     let page = write_page(dir.path(), &report, &HtmlOptions::default());

@@ -515,8 +515,17 @@ fn progress_bar(len: u64, enabled: bool) -> indicatif::ProgressBar {
     let pb = indicatif::ProgressBar::new(len);
     pb.set_style(
         indicatif::ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} hosts · {per_sec} · ETA {eta} · {msg}",
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} hosts · {rate} · ETA {eta} · {msg}",
         )
+        .map(|style| {
+            // indicatif's {per_sec} prints four decimals; a sweep rate needs one.
+            style.with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.1} hosts/s", state.per_sec());
+                },
+            )
+        })
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     pb.enable_steady_tick(Duration::from_millis(200));

@@ -65,6 +65,9 @@ pub enum Command {
     /// Read IIS, HTTPERR and FTP log files copied from a server: requests by status, and the
     /// 401s by substatus and win32 status with what each means (normal challenge legs apart).
     Logs(LogsArgs),
+    /// Read Security logs exported from a server (.evtx, or XML from wevtutil / Event Viewer):
+    /// failed logons (4625, failed 4776) by account, status, logon type and process, explained.
+    Events(EventsArgs),
     /// Write one PowerShell script per host that applies the fixes of its open findings
     /// (previews by default; -Apply changes).
     Fixes(FixesArgs),
@@ -297,6 +300,33 @@ pub struct LogsArgs {
 impl LogsArgs {
     pub fn run(self) -> anyhow::Result<Printed> {
         let r = commands::logs::run(&self.paths)?;
+        let outcome = if r.errors.is_empty() {
+            Outcome::Clean
+        } else {
+            Outcome::Incomplete
+        };
+        let text = if self.json {
+            serde_json::to_string_pretty(&r)? + "\n"
+        } else {
+            r.to_text()
+        };
+        Ok((outcome, text))
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct EventsArgs {
+    /// .evtx files, XML exports, or folders holding them.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl EventsArgs {
+    pub fn run(self) -> anyhow::Result<Printed> {
+        let r = commands::events::run(&self.paths);
         let outcome = if r.errors.is_empty() {
             Outcome::Clean
         } else {

@@ -80,6 +80,7 @@ fn run(command: Command, quiet: bool) -> anyhow::Result<Outcome> {
         Command::Why(a) => a.run()?,
         Command::Logs(a) => a.run()?,
         Command::Fixes(a) => a.run()?,
+        Command::Events(a) => a.run()?,
         Command::Config(a) => a.run()?,
         Command::Access(a) => a.run()?,
         Command::Rules(a) => (

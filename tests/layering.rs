@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     // The model of one host.
     ("acl", 2),
     ("iis", 2),
+    ("events", 2),
     ("logs", 2),
     // Judging and showing.
     ("rules", 3),

@@ -61,6 +61,7 @@ impl Host {
             accounts: true,
             registry: true,
             logs: true,
+            security_log: true,
         };
         for folder in [
             r"C:\inetpub\wwwroot",

@@ -28,6 +28,7 @@ pub mod inventory;
 
 // Layer 2: the model of one host.
 pub mod acl;
+pub mod events;
 pub mod iis;
 pub mod logs;
 

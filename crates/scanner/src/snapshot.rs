@@ -39,6 +39,9 @@ pub struct Snapshot {
     /// Summary of recent 401 responses in the W3C logs.
     #[serde(default)]
     pub logs: Option<LogSummary>,
+    /// Failed logons from the Security event log (event 4625), as the collector found them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security: Option<SecurityLog>,
     /// What the collector could not gather, and why.
     #[serde(default)]
     pub errors: Vec<CollectionError>,
@@ -101,6 +104,9 @@ pub struct Collected {
     /// W3C logs were summarised.
     #[serde(default)]
     pub logs: bool,
+    /// The Security event log was read for failed logons.
+    #[serde(default)]
+    pub security_log: bool,
 }
 
 fn looked_for() -> bool {
@@ -117,6 +123,7 @@ impl Default for Collected {
             accounts: false,
             registry: false,
             logs: false,
+            security_log: false,
         }
     }
 }
@@ -215,6 +222,35 @@ pub enum RegistryData {
     Text(String),
     /// REG_MULTI_SZ.
     Lines(Vec<String>),
+}
+
+/// Failed logons (event 4625) from the Security log, newest first, as raw event data: the
+/// collector copies each event's `<EventData>` fields and leaves the meaning to the scanner.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SecurityLog {
+    /// How many days back the collector looked.
+    #[serde(default)]
+    pub days: u32,
+    /// The events, at most the collector's cap.
+    #[serde(default)]
+    pub events: Vec<SecurityEvent>,
+    /// More events matched than were shipped.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+/// One Security log event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SecurityEvent {
+    /// The event id (4625: an account failed to log on).
+    pub id: u32,
+    /// `TimeCreated` (RFC 3339).
+    #[serde(default)]
+    pub time: Option<String>,
+    /// `<EventData>` fields by name (`TargetUserName`, `Status`, `SubStatus`, `LogonType`,
+    /// `ProcessName`, `IpAddress`, …).
+    #[serde(default)]
+    pub data: std::collections::BTreeMap<String, String>,
 }
 
 /// Summary of 401 responses in recent W3C logs.

@@ -3,6 +3,7 @@
 //! wrote. The subcommands only wire stages together; the work is in the stages.
 
 pub mod check;
+pub mod events;
 pub mod fixes;
 pub mod inspect;
 pub mod logs;

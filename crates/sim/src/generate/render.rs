@@ -65,6 +65,7 @@ pub(super) fn render(h: &HostModel) -> Snapshot {
         accounts: true,
         registry: true,
         logs: true,
+        security_log: true,
     };
 
     snap.files.push(ConfigFile {

@@ -88,11 +88,13 @@ fn collector_uses_no_powershell_7_syntax() {
 
 /// Commands the collector may call besides its own functions: what ships with Windows
 /// PowerShell 5.1 on Server 2012 R2 and later, spelled out (no aliases such as `%` or `?`).
-const BUILT_IN_COMMANDS: [&str; 8] = [
+const BUILT_IN_COMMANDS: [&str; 9] = [
     "foreach-object",
     "get-acl",
     "get-ciminstance",
     "get-command",
+    // Microsoft.PowerShell.Diagnostics, in Windows PowerShell since 2.0.
+    "get-winevent",
     "get-wmiobject",
     "new-object",
     "sort-object",

@@ -54,3 +54,89 @@ fn demo_finds_what_the_generator_planted() {
         s.precision()
     );
 }
+
+/// Failed logons planted in a simulated host's Security log reach the scan over WinRM, and the
+/// finding for that site cites the events (account, status, logon type, process).
+#[test]
+fn planted_failed_logons_are_cited_by_the_finding() {
+    let out = tempfile::tempdir().unwrap();
+    Command::cargo_bin("iis-sweep")
+        .unwrap()
+        .args(["demo", "--hosts", "150", "--seed", "2", "-q", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let report: Report =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
+            .unwrap();
+    let key: AnswerKey = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("demo-fleet/answers.json")).unwrap(),
+    )
+    .unwrap();
+    let planted: Vec<_> = key.answers.iter().filter(|a| a.rule == "U107").collect();
+    assert!(!planted.is_empty(), "seed 2 plants U107 on 8 hosts");
+    for a in planted {
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.rule == "U107" && f.host.eq_ignore_ascii_case(&a.host))
+            .unwrap_or_else(|| panic!("U107 not found on {}", a.host));
+        let events: Vec<&str> = f
+            .evidence
+            .iter()
+            .filter(|e| e.kind == iis_sweep::finding::EvidenceKind::Event)
+            .map(|e| e.text.as_str())
+            .collect();
+        assert!(!events.is_empty(), "{f:#?}");
+        assert!(
+            events.iter().all(|t| t.contains("event 4625")
+                && t.contains("logon type 8")
+                && t.contains("w3wp.exe")),
+            "{events:?}"
+        );
+        let host = report.hosts.iter().find(|h| h.name == f.host).unwrap();
+        assert!(host.coverage.parts.iter().any(|p| p.part == "Security log"));
+    }
+}
+
+/// `why` puts what the host's Security log shows happening above what configuration suggests:
+/// on a generated host with failed logons of its anonymous account, U107 comes before U106.
+#[test]
+fn why_ranks_observed_failed_logons_first() {
+    let dir = tempfile::tempdir().unwrap();
+    Command::cargo_bin("iis-sweep")
+        .unwrap()
+        .args(["sim", "generate", "--hosts", "150", "--seed", "2", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let key: AnswerKey =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("answers.json")).unwrap())
+            .unwrap();
+    let a = key
+        .answers
+        .iter()
+        .find(|a| a.rule == "U107")
+        .expect("seed 2 plants U107");
+    let site = a.site.clone().unwrap();
+    let url = format!(
+        "{}/page.aspx",
+        a.path.clone().unwrap_or_default().trim_end_matches('/')
+    );
+    let out = Command::cargo_bin("iis-sweep")
+        .unwrap()
+        .arg("why")
+        .arg(dir.path().join("hosts").join(format!("{}.json", a.host)))
+        .args(["--site", &site, "--url", &url, "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = v["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules.first(), Some(&"U107"), "{rules:?}");
+    assert!(rules.contains(&"U106"), "{rules:?}");
+}

@@ -5,7 +5,7 @@
 mod support;
 
 use iis_sweep::finding::{EvidenceKind, Finding, Substatus};
-use iis_sweep::snapshot::{RegistryData, Snapshot};
+use iis_sweep::snapshot::{RegistryData, SecurityEvent, SecurityLog, Snapshot};
 use support::*;
 
 const MY_RULES: [&str; 16] = [
@@ -381,6 +381,107 @@ fn u106_silent_with_the_pool_identity_and_not_evaluated_when_unresolved() {
         .build();
     assert!(run_rule(&snap, "U106").is_empty());
     assert!(!not_evaluated(&snap, "U106").is_empty());
+}
+
+/// A 4625 event as the collector ships it (fields of Microsoft's event 4625 documentation).
+fn failed_logon(
+    user: &str,
+    domain: &str,
+    status: &str,
+    substatus: &str,
+    time: &str,
+) -> SecurityEvent {
+    let data = [
+        ("TargetUserName", user),
+        ("TargetDomainName", domain),
+        ("Status", status),
+        ("SubStatus", substatus),
+        ("LogonType", "8"),
+        ("ProcessName", r"C:\Windows\System32\inetsrv\w3wp.exe"),
+    ];
+    SecurityEvent {
+        id: 4625,
+        time: Some(time.into()),
+        data: data
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+/// The Security log shows the custom anonymous account disabled: U107 names it with the
+/// events, and `why` would rank it above configuration guesses (tests/check.rs).
+#[test]
+fn u107_fires_when_the_security_log_shows_the_anonymous_account_failing() {
+    let mut snap = Host::new("WEB-06")
+        .location("Shop", SHOP_CUSTOM_ANONYMOUS)
+        .build();
+    snap.security = Some(SecurityLog {
+        days: 7,
+        events: vec![
+            failed_logon(
+                "web-anon",
+                "CONTOSO",
+                "0xC000006E",
+                "0xC0000072",
+                "2026-11-30T08:14:02Z",
+            ),
+            failed_logon(
+                "web-anon",
+                "CONTOSO",
+                "0xC000006E",
+                "0xC0000072",
+                "2026-11-30T08:15:40Z",
+            ),
+            // Another user's wrong password: not the configured account.
+            failed_logon(
+                "jdoe",
+                "CONTOSO",
+                "0xC000006D",
+                "0xC000006A",
+                "2026-11-30T09:00:00Z",
+            ),
+        ],
+        truncated: false,
+    });
+    let f = one(
+        &run_rule(&snap, "U107"),
+        "Shop",
+        "/",
+        Substatus::LogonFailed,
+    );
+    assert!(
+        f.message.contains("2 failed logon(s)") && f.message.contains("account disabled"),
+        "{}",
+        f.message
+    );
+    assert!(has_evidence(
+        &f,
+        EvidenceKind::Event,
+        "0xc0000072 (account disabled)"
+    ));
+    assert!(has_evidence(&f, EvidenceKind::Event, "w3wp.exe"));
+    assert!(!f.evidence.iter().any(|e| e.text.contains("jdoe")));
+    assert!(f.fix.contains("/userName:\"\" /commit:apphost"));
+    assert_golden("U107-fires", &[f]);
+
+    // No such user (the account was deleted) is the account's state too.
+    snap.security.as_mut().unwrap().events.truncate(0);
+    snap.security.as_mut().unwrap().events.push(failed_logon(
+        "web-anon",
+        "CONTOSO",
+        "0xC000006D",
+        "0xC0000064",
+        "2026-11-30T08:14:02Z",
+    ));
+    assert_eq!(run_rule(&snap, "U107").len(), 1);
+    snap.security = None;
+    snap.collected.security_log = false;
+    assert!(run_rule(&snap, "U107").is_empty());
+    assert!(
+        !not_evaluated(&snap, "U107").is_empty(),
+        "no Security log: not evaluated"
+    );
 }
 
 // ---------------------------------------------------------------- 401.2

@@ -150,6 +150,8 @@ pub enum EvidenceKind {
     Host,
     /// A schema default (the attribute is set nowhere).
     Default,
+    /// Events of the host's Security log.
+    Event,
 }
 
 /// One fact that made a rule fire.
@@ -264,7 +266,7 @@ pub struct Coverage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CoveragePart {
     /// `applicationHost.config`, `web.config files`, `folder ACLs`, `account SIDs`,
-    /// `registry values` or `IIS logs`.
+    /// `registry values`, `IIS logs` or `Security log`.
     pub part: String,
     pub state: CoverageState,
     /// What was seen, or what was missing and why.

@@ -15,6 +15,8 @@ $LogDays = 7                     # log files written in the last N days
 $MaxLogBytes = 64 * 1048576      # log bytes per site, newest first
 $MaxLogLines = 20000             # log lines shipped per site (directives, time span, 401 candidates)
 $LogSeconds = 120                # total time for log scanning (never more than half the time left)
+$SecurityDays = 7                # failed logons (event 4625) of the last N days
+$MaxSecurityEvents = 2000        # failed logon events shipped, newest first
 
 # One deadline for the whole run. The sweep puts `$IisSweepSeconds = N` before the script (the
 # seconds this host has left, clean-up and transfer set aside); run by hand, 240. Phases run in
@@ -520,6 +522,32 @@ function Read-LogFolder([string]$dir, $sum, [DateTime]$deadline) {
     }
 }
 
+# Failed logons (event 4625) from the Security log, newest first: each event's data fields as
+# they are (account, Status, SubStatus, LogonType, ProcessName, ...). Reading the Security log
+# needs an elevated session; the scanner says what the codes mean.
+function Get-SecurityFacts {
+    $filter = @{ LogName = 'Security'; Id = 4625; StartTime = [DateTime]::Now.AddDays(-$SecurityDays) }
+    $found = @()
+    try {
+        $found = @(Get-WinEvent -FilterHashtable $filter -MaxEvents ($MaxSecurityEvents + 1) -ErrorAction Stop)
+    } catch {
+        if ($_.FullyQualifiedErrorId -notlike 'NoMatchingEventsFound*') { throw }
+    }
+    $truncated = $found.Count -gt $MaxSecurityEvents
+    if ($truncated) {
+        $found = $found[0..($MaxSecurityEvents - 1)]
+        Add-Limit 'security-events' $null ('more than {0} failed logons in {1} days; the newest were shipped' -f $MaxSecurityEvents, $SecurityDays)
+    }
+    $events = New-Object System.Collections.ArrayList
+    foreach ($e in $found) {
+        $data = [ordered]@{}
+        foreach ($d in ([xml]$e.ToXml()).Event.EventData.Data) { $data[[string]$d.Name] = [string]$d.'#text' }
+        $time = $e.TimeCreated.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", [Globalization.CultureInfo]::InvariantCulture)
+        [void]$events.Add([ordered]@{ id = [int]$e.Id; time = $time; data = $data })
+    }
+    return [ordered]@{ days = $SecurityDays; events = $events.ToArray(); truncated = $truncated }
+}
+
 function Get-LogFacts($cfg) {
     # Logs come last and get at most half of the time that is left.
     $half = ($Deadline - [DateTime]::UtcNow).TotalSeconds / 2
@@ -575,7 +603,7 @@ function Get-EnvFacts {
 # ---------------------------------------------------------------- document
 function Invoke-Collector {
     $collectedAt = [DateTime]::UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", [Globalization.CultureInfo]::InvariantCulture)
-    $collected = [ordered]@{ config = $false; web_configs = $true; acls = $false; accounts = $false; registry = $false; logs = $false }
+    $collected = [ordered]@{ config = $false; web_configs = $true; acls = $false; accounts = $false; registry = $false; logs = $false; security_log = $false }
     $h = Get-HostFacts
     $h.collected_at = $collectedAt
 
@@ -584,7 +612,7 @@ function Invoke-Collector {
     # Read even when it does not parse: the Rust side reports a malformed file from its text.
     $collected.config = (@($Files | Where-Object { $_.role -eq 'application-host' -and $null -ne $_.text }).Count -gt 0)
 
-    $acls = @(); $accounts = @(); $registry = @(); $logs = $null
+    $acls = @(); $accounts = @(); $registry = @(); $logs = $null; $security = $null
     # In order of value: registry, identities, ACLs, logs last. A phase the deadline cuts off
     # stays "not collected", so the rules that need it say "not evaluated".
     if (Test-TimeLeft 'registry') {
@@ -607,10 +635,14 @@ function Invoke-Collector {
             catch { Add-Error 'logs' $null $_.Exception.Message }
         }
     }
+    if (Test-TimeLeft 'security') {
+        try { $security = Get-SecurityFacts; $collected.security_log = $true }
+        catch { Add-Error 'security' $null $_.Exception.Message }
+    }
     $h.env = Get-EnvFacts
 
     return JAny ([ordered]@{ schema = 'iis-sweep/snapshot/1'; host = $h; collected = $collected; files = $Files; acls = $acls
-            accounts = $accounts; registry = $registry; logs = $logs; errors = $CollectErrors })
+            accounts = $accounts; registry = $registry; logs = $logs; security = $security; errors = $CollectErrors })
 }
 
 try {

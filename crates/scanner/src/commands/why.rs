@@ -43,12 +43,20 @@ fn explains(f: &Finding, site: &str, url: &str) -> bool {
     }
 }
 
-fn score(f: &Finding, wanted: Option<Substatus>) -> (u8, u8, u64, u8, usize) {
+/// Ranks causes: the asked substatus first; then what the host's own Security log shows
+/// happening (failed logons of a configured account) above what configuration suggests; then
+/// 401s over 500.19, logged 401s, severity and the deepest path.
+fn score(f: &Finding, wanted: Option<Substatus>) -> (u8, u8, u8, u64, u8, usize) {
     let exact = u8::from(wanted == Some(f.substatus));
+    let observed = u8::from(
+        f.evidence
+            .iter()
+            .any(|e| e.kind == crate::finding::EvidenceKind::Event),
+    );
     let is_401 = u8::from(f.substatus != Substatus::ConfigError);
     let logged = f.log_evidence.as_ref().map_or(0, |l| l.count);
     let depth = f.url_path.as_deref().map_or(0, |p| p.matches('/').count());
-    (exact, is_401, logged, f.severity as u8, depth)
+    (exact, observed, is_401, logged, f.severity as u8, depth)
 }
 
 /// Diagnoses one URL.

@@ -127,6 +127,18 @@ pub fn of_host(snapshot: &Snapshot, config: &HostConfig, rules_evaluated: usize)
         None,
     ));
     parts.push(part("IIS logs", c.logs, errors_of(&["logs"]), None));
+    let security = snapshot.security.as_ref();
+    let mut security_gaps = errors_of(&["security"]);
+    if security.is_some_and(|s| s.truncated) {
+        security_gaps
+            .push("more failed logons than the collector ships; the newest were read".into());
+    }
+    parts.push(part(
+        "Security log",
+        c.security_log,
+        security_gaps,
+        security.map(|s| format!("{} failed logons in {} days", s.events.len(), s.days)),
+    ));
 
     Coverage {
         evaluated: rules_evaluated > 0 && config.has_application_host() && apphost_error.is_none(),

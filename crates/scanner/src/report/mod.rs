@@ -263,6 +263,7 @@ pub(crate) fn evidence_kind(k: EvidenceKind) -> &'static str {
         EvidenceKind::Account => "account",
         EvidenceKind::Host => "host",
         EvidenceKind::Default => "default",
+        EvidenceKind::Event => "event",
     }
 }
 

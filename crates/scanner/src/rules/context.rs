@@ -41,6 +41,7 @@ impl<'a> HostContext<'a> {
             Fact::Accounts => c.accounts,
             Fact::Registry => c.registry,
             Fact::Logs => c.logs,
+            Fact::SecurityLog => c.security_log,
         }
     }
 

@@ -24,6 +24,7 @@ pub(super) static RULES: &[&Rule] = &[
     &KERBEROS_KERNEL_MODE_CUSTOM_IDENTITY,
     &DIGEST_ON_WORKGROUP,
     &ANONYMOUS_CUSTOM_ACCOUNT,
+    &ANONYMOUS_ACCOUNT_LOGON_FAILS,
 ];
 
 /// `HKLM\SYSTEM\CurrentControlSet\Control\Lsa`.
@@ -909,6 +910,138 @@ disabled or locked out."
                 }
             ),
         );
+        sink.report(d);
+        reported.add(&p.site, &p.url_path, &key);
+    }
+}
+
+/// U107: the Security log shows the anonymous account's logons failing.
+pub static ANONYMOUS_ACCOUNT_LOGON_FAILS: Rule = Rule {
+    code: "U107",
+    name: "anonymous-account-logon-fails",
+    title: "The Security log shows the anonymous account's logons failing",
+    substatus: &[Substatus::LogonFailed],
+    severity: Severity::High,
+    needs: &[Fact::Config, Fact::SecurityLog],
+    docs: RuleDocs {
+        what: "Reads the failed logons of the host's Security log (event 4625, and 4776 with a \
+non-zero status) and reports each path whose anonymous authentication logs on as a specific \
+account when that account's logons fail for a reason of the account itself: disabled \
+(0xC0000072), locked out (0xC0000234), password expired (0xC0000071) or wrong (0xC000006A — a \
+stored password that no longer matches), account expired (0xC0000193), must change password \
+(0xC0000224), logon type not granted (0xC000015B), no such user (0xC0000064). The events (count, \
+status, logon type, process, first and last time) are the evidence.",
+        why: "Configuration can only say that a stored password *may* go stale (U106); the \
+Security log says it *has*: every anonymous request to the path is answered 401.1 now, and the \
+status names the reason. This outranks every configuration guess in `why`.",
+        example: "<anonymousAuthentication enabled=\"true\" userName=\"CONTOSO\\iisanon\" \
+password=\"[enc:AesProvider:…:enc]\" />   +   4625 CONTOSO\\iisanon 0xC000006E/0xC0000072 \
+(account disabled), logon type 8, w3wp.exe",
+        fix: "Repair the account (enable or unlock it, set a new password and store it again \
+with `appcmd set config … /password:…`), or stop depending on it: `appcmd set config \"Site\" \
+-section:system.webServer/security/authentication/anonymousAuthentication /userName:\"\" \
+/commit:apphost` makes anonymous requests run as the pool identity (then check U302).",
+    },
+    references: &[
+        "https://learn.microsoft.com/en-us/previous-versions/windows/it-pro/windows-10/security/threat-protection/auditing/event-4625",
+        "https://learn.microsoft.com/en-us/iis/configuration/system.webserver/security/authentication/anonymousauthentication",
+    ],
+    check: check_anonymous_account_logon_fails,
+};
+
+fn check_anonymous_account_logon_fails(ctx: &HostContext, sink: &mut Sink) {
+    let events = ctx
+        .snapshot
+        .security
+        .as_ref()
+        .map(|s| s.events.as_slice())
+        .unwrap_or_default();
+    let failing: Vec<crate::events::FailedLogons> = crate::events::group(events)
+        .into_iter()
+        .filter(|g| g.account_state())
+        .collect();
+    if failing.is_empty() {
+        return;
+    }
+    let computer = ctx.snapshot.host.computer_name.as_deref();
+    let mut reported = Reported::default();
+    for p in ctx.site_paths() {
+        let anon = ctx.section(&p, sections::ANONYMOUS_AUTHENTICATION);
+        if !anon.bool("enabled").unwrap_or(true) {
+            continue;
+        }
+        let Some(user) = anon
+            .attribute("userName")
+            .filter(|u| !u.origin.is_schema_default())
+        else {
+            continue;
+        };
+        let name = user.value.trim();
+        if name.is_empty() {
+            continue;
+        }
+        let groups: Vec<&crate::events::FailedLogons> = failing
+            .iter()
+            .filter(|g| crate::events::same_account(name, &g.account, computer))
+            .collect();
+        let Some(main) = groups.first() else {
+            continue;
+        };
+        let key = name.to_lowercase();
+        if reported.covers(&p.site, &p.url_path, &key) {
+            continue;
+        }
+        let count: u64 = groups.iter().map(|g| g.count).sum();
+        let target = display_path(&p);
+        let mut d = located(
+            FindingDraft::new(format!(
+                "Anonymous requests to {target} log on as {name}, and the Security log shows \
+                 {count} failed logon(s) of that account ({}): every anonymous request gets 401.1.",
+                main.meaning
+            )),
+            &p,
+        )
+        .key(key.clone())
+        .steps(vec![set_at(
+            &p,
+            sections::ANONYMOUS_AUTHENTICATION,
+            "userName",
+            "",
+        )]);
+        d = value_evidence(d, "anonymousAuthentication", "userName", Some(user));
+        for g in &groups {
+            d = d.fact(
+                EvidenceKind::Event,
+                Some("Security log"),
+                format!(
+                    "{} × event {} {}: {}{} ({}){}{}{}",
+                    g.count,
+                    g.event_id,
+                    g.account,
+                    g.status,
+                    if g.substatus.is_empty() {
+                        String::new()
+                    } else {
+                        format!("/{}", g.substatus)
+                    },
+                    g.meaning,
+                    if g.logon_type.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", logon type {}", g.logon_type)
+                    },
+                    if g.process.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {}", g.process)
+                    },
+                    match (&g.first, &g.last) {
+                        (Some(a), Some(b)) => format!(", {a} – {b}"),
+                        _ => String::new(),
+                    }
+                ),
+            );
+        }
         sink.report(d);
         reported.add(&p.site, &p.url_path, &key);
     }

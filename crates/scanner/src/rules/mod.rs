@@ -37,6 +37,7 @@ pub enum Fact {
     Accounts,
     Registry,
     Logs,
+    SecurityLog,
 }
 
 impl Fact {
@@ -47,6 +48,7 @@ impl Fact {
             Fact::Accounts => "account SIDs",
             Fact::Registry => "registry values",
             Fact::Logs => "IIS logs",
+            Fact::SecurityLog => "Security log",
         }
     }
 }

@@ -356,6 +356,7 @@ impl Builder {
             next_site_id: 2,
             collected_at,
             enc_counter: 0,
+            failed_logons: Vec::new(),
         };
         Builder {
             h,
@@ -1802,6 +1803,7 @@ impl Builder {
                 self.custom_anonymous(si, &url);
                 self.h.answer(Some(si), Some(&url), "U106");
             }
+            "U107" => self.plant_u107(),
             "U201" => self.plant_u201(),
             "U202" => self.plant_u202(),
             "U203" => {
@@ -1974,6 +1976,57 @@ impl Builder {
             password,
         });
         user
+    }
+
+    /// A custom anonymous account whose logons fail in the Security log: disabled, locked out
+    /// or with an expired or changed password (also records U106).
+    fn plant_u107(&mut self) {
+        let (si, url) = self.plant_app(None);
+        let user = self.custom_anonymous(si, &url);
+        // (SubStatus, win32 status IIS logs for the 401.1)
+        let (substatus, win32) = self.pick(&[
+            ("0xc0000072", 1331u64), // account disabled
+            ("0xc0000234", 1909),    // locked out
+            ("0xc0000071", 1330),    // password expired
+            ("0xc000006a", 1326),    // wrong password: the stored one changed
+        ]);
+        let (domain, name) = user.split_once('\\').unwrap_or(("", user.as_str()));
+        let count = 2 + self.rng.random_range(0..40u32);
+        for i in 0..count {
+            let time = self.h.collected_at - 60 - i as i64 * 37;
+            let data = [
+                ("SubjectUserSid", "S-1-5-18"),
+                ("TargetUserName", name),
+                ("TargetDomainName", domain),
+                (
+                    "Status",
+                    if substatus == "0xc000006a" {
+                        "0xc000006d"
+                    } else {
+                        "0xc000006e"
+                    },
+                ),
+                ("SubStatus", substatus),
+                ("LogonType", "8"),
+                ("LogonProcessName", "Advapi"),
+                ("AuthenticationPackageName", "Negotiate"),
+                ("ProcessName", r"C:\Windows\System32\inetsrv\w3wp.exe"),
+                ("IpAddress", "-"),
+            ];
+            self.h
+                .failed_logons
+                .push(iis_sweep::snapshot::SecurityEvent {
+                    id: 4625,
+                    time: Some(super::render::rfc3339(time)),
+                    data: data
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                });
+        }
+        self.log_count(si, 401, 1, win32);
+        self.h.answer(Some(si), Some(&url), "U106");
+        self.h.answer(Some(si), Some(&url), "U107");
     }
 
     fn plant_u201(&mut self) {

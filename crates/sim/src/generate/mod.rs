@@ -100,6 +100,7 @@
 //! | U104 | 3 % | new site, pool SpecificUser `CONTOSO\svc-…`, Windows on with providers `<clear/>` Negotiate, NTLM; `useKernelMode` absent or `true`, `useAppPoolCredentials` absent or `false` | 401 1 2148074248 |
 //! | U105 | 25 % of workgroup hosts | new site, anonymous off, `digestAuthentication enabled="true"` | 401 1 1326 |
 //! | U106 | 2.5 % | new app, `anonymousAuthentication userName="CONTOSO\svc-…" password="[enc:AesProvider:…:enc]"`; the account can read (via Users) | — |
+//! | U107 | 2 % | as U106, plus 2–41 failed logons (4625, logon type 8, `w3wp.exe`) of that account in the Security log: disabled, locked out, password expired or wrong (also records U106) | 401 1 1331/1909/1330/1326 |
 //! | U201 | 4 % | app (70 %) or new site: `anonymousAuthentication enabled="false"`, nothing else enabled | 401 2 5 |
 //! | U202 | 2.5 % | anonymous off plus Windows (module absent on the host; providers written explicitly), Basic (module absent; `sslFlags="Ssl"`) or Digest (module absent, domain host) | 401 2 5 |
 //! | U203 | 2 % | anonymous off, Windows on, `<providers><clear /></providers>` | 401 2 5 |
@@ -167,6 +168,7 @@ pub const PLANT_RATES: &[(&str, f64)] = &[
     ("U104", 0.03),
     ("U105", 0.25),
     ("U106", 0.025),
+    ("U107", 0.02),
     ("U201", 0.04),
     ("U202", 0.025),
     ("U203", 0.02),

@@ -511,6 +511,8 @@ pub struct HostModel {
     pub next_site_id: u64,
     pub collected_at: i64,
     pub enc_counter: u32,
+    /// Failed logons planted in the Security log (event 4625 data fields), newest first.
+    pub failed_logons: Vec<iis_sweep::snapshot::SecurityEvent>,
 }
 
 impl HostModel {

@@ -28,7 +28,7 @@ pub const ROOT_WEB_CONFIG_PATH: &str =
 
 const IND: &str = "    ";
 
-fn rfc3339(ts: i64) -> String {
+pub(super) fn rfc3339(ts: i64) -> String {
     chrono::DateTime::from_timestamp(ts, 0)
         .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_default()
@@ -106,6 +106,11 @@ pub(super) fn render(h: &HostModel) -> Snapshot {
     snap.accounts = accounts(h);
     snap.registry = registry(h);
     snap.logs = Some(logs(h));
+    snap.security = Some(iis_sweep::snapshot::SecurityLog {
+        days: 7,
+        events: h.failed_logons.clone(),
+        truncated: false,
+    });
     snap
 }
 

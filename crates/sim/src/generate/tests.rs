@@ -8,6 +8,7 @@ fn companions(rule: &str) -> &'static [&'static str] {
     match rule {
         "U308" => &["U302"],
         "U303" => &["U106"],
+        "U107" => &["U106"],
         _ => &[],
     }
 }

@@ -673,3 +673,24 @@ fn the_collector_ships_the_log_lines_the_scanner_needs() {
         assert!(from_lines.raw.is_empty(), "lines are dropped once read");
     }
 }
+
+/// The registry values the rules read are listed twice — in the collector and for offline
+/// bundles (`collect::REGISTRY_VALUES`) — and must stay the same.
+#[test]
+fn the_collector_reads_the_registry_values_the_rules_need() {
+    let start = COLLECTOR_SCRIPT.find("$RegistryValues = @(").unwrap();
+    let end = start + COLLECTOR_SCRIPT[start..].find(')').unwrap();
+    let listed: Vec<(String, String)> = COLLECTOR_SCRIPT[start..end]
+        .lines()
+        .filter_map(|l| {
+            let t = l.trim().trim_end_matches(',').trim_matches('\'');
+            let (k, n) = t.split_once('|')?;
+            Some((k.to_string(), n.to_string()))
+        })
+        .collect();
+    let rust: Vec<(String, String)> = iis_sweep::collect::REGISTRY_VALUES
+        .iter()
+        .map(|(k, n)| (k.to_string(), n.to_string()))
+        .collect();
+    assert_eq!(listed, rust);
+}

@@ -27,6 +27,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("logs", 2),
     // Judging and showing.
     ("rules", 3),
+    ("bundle", 3),
     ("report", 3),
     // One host through the rules; the report around a run.
     ("pipeline", 4),

@@ -21,6 +21,8 @@ pub enum Input {
     /// A bare web.config (or a `<system.webServer>`/`<system.web>` fragment): checked as the
     /// root web.config of "Default Web Site" on a default IIS 10 host ([`DEFAULT_HOST_NOTE`]).
     WebConfig(PathBuf),
+    /// An offline bundle: a folder copied from a server (`crate::bundle`, docs/offline.md).
+    Bundle(PathBuf),
     /// Something that is not a configuration: what it is instead.
     NotConfiguration(PathBuf, String),
 }
@@ -40,6 +42,7 @@ impl Input {
             Input::Snapshot(p)
             | Input::AppHostConfig(p)
             | Input::WebConfig(p)
+            | Input::Bundle(p)
             | Input::NotConfiguration(p, _) => p,
         }
     }
@@ -49,6 +52,11 @@ impl Input {
     pub fn fallback_host_name(&self) -> String {
         let p = self.path();
         match self {
+            Input::Bundle(_) => p
+                .canonicalize()
+                .ok()
+                .and_then(|d| d.file_name().map(|s| s.to_string_lossy().into_owned()))
+                .unwrap_or_else(|| p.display().to_string()),
             Input::Snapshot(_) | Input::WebConfig(_) | Input::NotConfiguration(..) => p
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
@@ -88,7 +96,9 @@ pub fn discover(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
     let mut out = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-        if meta.is_dir() {
+        if meta.is_dir() && crate::input::bundle_apphost(p).is_some() {
+            out.push(Input::Bundle(p.clone()));
+        } else if meta.is_dir() {
             let mut found = Vec::new();
             walk(p, &mut found, 0)?;
             found.sort();
@@ -254,7 +264,70 @@ pub fn load(input: &Input) -> Result<Snapshot, InputError> {
             Ok(snapshot_from_web_config(&input.fallback_host_name(), &text))
         }
         Input::NotConfiguration(_, what) => Err(err(format!("not checked: this file {what}"))),
+        Input::Bundle(_) => Err(err(
+            "an offline bundle is read by the bundle reader, not as one file".into(),
+        )),
     }
+}
+
+/// applicationHost.config inside an offline bundle `dir`, where a server keeps it: under a drive
+/// folder (`C/Windows/System32/inetsrv/config/`) or copied on its own (`inetsrv/config/`,
+/// `config/`). `None`: `dir` is no bundle.
+pub fn bundle_apphost(dir: &Path) -> Option<PathBuf> {
+    for (_, root) in drive_folders(dir) {
+        if let Some(p) = path_ci(
+            &root,
+            &[
+                "Windows",
+                "System32",
+                "inetsrv",
+                "config",
+                "applicationHost.config",
+            ],
+        ) {
+            return Some(p);
+        }
+    }
+    path_ci(dir, &["inetsrv", "config", "applicationHost.config"])
+        .or_else(|| path_ci(dir, &["config", "applicationHost.config"]))
+}
+
+/// Top-level folders of `dir` named after a drive letter (`C`, `d`), the letter upper-cased.
+pub fn drive_folders(dir: &Path) -> Vec<(char, PathBuf)> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(char, PathBuf)> = rd
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            let mut c = n.chars();
+            match (c.next(), c.next()) {
+                (Some(l), None) if l.is_ascii_alphabetic() => {
+                    Some((l.to_ascii_uppercase(), e.path()))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The entry of `dir` named `name`, in any case (Windows names are case-insensitive).
+pub fn child_ci(dir: &Path, name: &str) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
+        .map(|e| e.path())
+}
+
+fn path_ci(dir: &Path, parts: &[&str]) -> Option<PathBuf> {
+    parts
+        .iter()
+        .try_fold(dir.to_path_buf(), |p, part| child_ci(&p, part))
 }
 
 /// Parses snapshot JSON, checking the schema tag.

@@ -32,7 +32,8 @@ pub mod events;
 pub mod iis;
 pub mod logs;
 
-// Layer 3: judging and showing.
+// Layer 3: judging and showing, and offline bundles (read with the layer-2 readers).
+pub mod bundle;
 pub mod report;
 pub mod rules;
 

@@ -225,7 +225,14 @@ fn evaluate(
 /// with status `error` whose reason names the file and what is wrong with it.
 pub fn analyze_input(input: &Input, settings: &RuleSettings, today: chrono::NaiveDate) -> Analysis {
     let source = input.path().display().to_string();
-    match input::load(input) {
+    let loaded = match input {
+        Input::Bundle(dir) => crate::bundle::read(dir).map_err(|message| input::InputError {
+            input: input.clone(),
+            message,
+        }),
+        _ => input::load(input),
+    };
+    match loaded {
         Ok(mut snapshot) => {
             crate::logs::read_shipped(&mut snapshot);
             let mut a = analyze(&snapshot, &source, settings, today);

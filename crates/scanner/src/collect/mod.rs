@@ -17,3 +17,32 @@ pub const PING_SCRIPT: &str = include_str!("ping.ps1");
 
 /// The collector's version, as printed in `host.collector_version`.
 pub const COLLECTOR_VERSION: &str = "1";
+
+/// The registry values the rules read (`HKLM\` key, value name): what the collector's
+/// `$RegistryValues` lists (a test holds the two equal) and what an offline bundle must export.
+pub const REGISTRY_VALUES: &[(&str, &str)] = &[
+    (
+        r"SYSTEM\CurrentControlSet\Control\Lsa",
+        "DisableLoopbackCheck",
+    ),
+    (
+        r"SYSTEM\CurrentControlSet\Control\Lsa",
+        "LmCompatibilityLevel",
+    ),
+    (
+        r"SYSTEM\CurrentControlSet\Control\Lsa\MSV1_0",
+        "BackConnectionHostNames",
+    ),
+    (
+        r"SYSTEM\CurrentControlSet\Control\Lsa\MSV1_0",
+        "RestrictReceivingNTLMTraffic",
+    ),
+    (
+        r"SYSTEM\CurrentControlSet\Services\HTTP\Parameters",
+        "MaxFieldLength",
+    ),
+    (
+        r"SYSTEM\CurrentControlSet\Services\HTTP\Parameters",
+        "MaxRequestBytes",
+    ),
+];

@@ -390,6 +390,25 @@ fn parse_registry(
     }
 }
 
+/// Fuzzing entry point (`fuzz/fuzz_targets/parse_registry_export.rs`): any bytes, as a
+/// `reg export` or `reg query` text, must be read without a panic.
+#[doc(hidden)]
+pub fn fuzz_registry(data: &[u8]) {
+    let text = match data.strip_prefix(&[0xFF, 0xFE]) {
+        Some(rest) => {
+            let units: Vec<u16> = rest
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16_lossy(&units)
+        }
+        None => String::from_utf8_lossy(data).into_owned(),
+    };
+    let mut values = BTreeMap::new();
+    let mut keys = Vec::new();
+    parse_registry(&text, &mut values, &mut keys);
+}
+
 fn reg_file_value(data: &str) -> Option<(String, RegistryData)> {
     let data = data.trim();
     if let Some(h) = data.strip_prefix("dword:") {
@@ -495,6 +514,22 @@ fn read_log(path: &Path, site: &mut SiteLogSummary) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fuzz_corpus_replays_without_panic() {
+        let dir =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/parse_registry_export");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).expect("fuzz corpus directory") {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            fuzz_registry(&bytes);
+            for cut in 0..bytes.len() {
+                fuzz_registry(&bytes[..cut]);
+            }
+            n += 1;
+        }
+        assert!(n >= 3, "seed corpus has {n} files");
+    }
 
     #[test]
     fn registry_exports_and_queries_are_read() {

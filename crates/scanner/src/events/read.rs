@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::{FailedLogons, FAILED_LOGON, NTLM_VALIDATION};
 use crate::snapshot::SecurityEvent;
 
-/// Bytes of XML read from one export.
-const MAX_XML: u64 = 512 << 20;
+/// Bytes read from one export (Security logs are tens to hundreds of MB; filter bigger ones).
+const MAX_FILE: u64 = 1 << 30;
 
 /// What one file held.
 #[derive(Debug, Serialize)]
@@ -93,11 +93,15 @@ fn expand(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<PathBuf> {
 
 /// Reads one `.evtx` or XML export.
 pub fn read_file(path: &Path) -> anyhow::Result<FileEvents> {
-    let mut head = [0u8; 8];
-    let n = {
-        use std::io::Read;
-        std::fs::File::open(path)?.read(&mut head)?
-    };
+    let size = std::fs::metadata(path)?.len();
+    if size > MAX_FILE {
+        anyhow::bail!("{size} bytes: an export over {MAX_FILE} bytes is refused; filter it to events 4625 and 4776 (wevtutil epl Security out.evtx /q:\"*[System[(EventID=4625 or EventID=4776)]]\")");
+    }
+    read_bytes(path, std::fs::read(path)?)
+}
+
+/// Reads an export already in memory; `path` names it.
+pub fn read_bytes(path: &Path, bytes: Vec<u8>) -> anyhow::Result<FileEvents> {
     let mut out = FileEvents {
         path: path.to_path_buf(),
         format: "evtx",
@@ -107,8 +111,8 @@ pub fn read_file(path: &Path) -> anyhow::Result<FileEvents> {
         channels: Vec::new(),
         logon_events: Vec::new(),
     };
-    if head[..n].starts_with(b"ElfFile\0") {
-        let mut parser = evtx::EvtxParser::from_path(path)
+    if bytes.starts_with(b"ElfFile\0") {
+        let mut parser = evtx::EvtxParser::from_buffer(bytes)
             .map_err(|e| anyhow::anyhow!("not a readable .evtx file: {e}"))?;
         for record in parser.records() {
             match record {
@@ -122,11 +126,6 @@ pub fn read_file(path: &Path) -> anyhow::Result<FileEvents> {
         return Ok(out);
     }
     out.format = "xml";
-    let size = std::fs::metadata(path)?.len();
-    if size > MAX_XML {
-        anyhow::bail!("{size} bytes: an XML export over {MAX_XML} bytes is refused; filter it to events 4625 and 4776 (wevtutil qe Security /q:\"*[System[(EventID=4625 or EventID=4776)]]\" /f:xml)");
-    }
-    let bytes = std::fs::read(path)?;
     let text = decode(&bytes)?;
     if !text.trim_start().starts_with('<') {
         anyhow::bail!("neither an .evtx file (no ElfFile header) nor XML; export the Security log with wevtutil epl (evtx) or wevtutil qe /f:xml");
@@ -141,6 +140,15 @@ pub fn read_file(path: &Path) -> anyhow::Result<FileEvents> {
         anyhow::bail!("no <Event> elements: not an event log export");
     }
     Ok(out)
+}
+
+/// Fuzzing entry point (`fuzz/fuzz_targets/parse_event_export.rs`): any bytes, as an .evtx or
+/// XML export, must be read or refused without a panic.
+#[doc(hidden)]
+pub fn fuzz_read(data: &[u8]) {
+    if let Ok(f) = read_bytes(Path::new("fuzz"), data.to_vec()) {
+        let _ = super::group(&f.logon_events);
+    }
 }
 
 /// UTF-8 or UTF-16 (wevtutil writes what the console uses; PowerShell's `>` writes UTF-16).
@@ -250,6 +258,23 @@ fn parse_event(xml: &str) -> Option<Parsed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fuzz_corpus_replays_without_panic() {
+        let dir =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/parse_event_export");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).expect("fuzz corpus directory") {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            fuzz_read(&bytes);
+            // Every prefix too: a file cut anywhere must not panic either.
+            for cut in (0..bytes.len()).step_by(97) {
+                fuzz_read(&bytes[..cut]);
+            }
+            n += 1;
+        }
+        assert!(n >= 4, "seed corpus has {n} files");
+    }
 
     #[test]
     fn finds_events_with_and_without_a_root() {

@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("credentials", 0),
     ("finding", 0),
     ("snapshot", 0),
+    ("text", 0),
     ("target", 1),
     // Reading inputs into contracts.
     ("input", 2),

@@ -266,19 +266,9 @@ fn config_file(path: &Path, windows: &str, role: FileRole) -> ConfigFile {
     }
 }
 
-/// A file's text: UTF-8 (with or without BOM) or UTF-16 LE with BOM (what `reg export` and
-/// PowerShell's `>` write).
+/// A file's text (UTF-8 or UTF-16 with a byte order mark, as `reg export` writes).
 fn read_text(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        let units: Vec<u16> = rest
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        return Ok(String::from_utf16_lossy(&units));
-    }
-    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&bytes);
-    String::from_utf8(bytes.to_vec()).map_err(|_| "not UTF-8 or UTF-16 text".to_string())
+    crate::text::decode_text(&std::fs::read(path).map_err(|e| e.to_string())?)
 }
 
 fn has_ext(p: &Path, exts: &[&str]) -> bool {
@@ -394,16 +384,8 @@ fn parse_registry(
 /// `reg export` or `reg query` text, must be read without a panic.
 #[doc(hidden)]
 pub fn fuzz_registry(data: &[u8]) {
-    let text = match data.strip_prefix(&[0xFF, 0xFE]) {
-        Some(rest) => {
-            let units: Vec<u16> = rest
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .collect();
-            String::from_utf16_lossy(&units)
-        }
-        None => String::from_utf8_lossy(data).into_owned(),
-    };
+    let text = crate::text::decode_text(data)
+        .unwrap_or_else(|_| String::from_utf8_lossy(data).into_owned());
     let mut values = BTreeMap::new();
     let mut keys = Vec::new();
     parse_registry(&text, &mut values, &mut keys);

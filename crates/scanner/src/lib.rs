@@ -20,6 +20,7 @@ pub mod credentials;
 pub mod finding;
 pub mod snapshot;
 pub mod target;
+pub mod text;
 
 // Layer 1: reading inputs into contracts.
 pub mod collect;

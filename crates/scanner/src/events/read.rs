@@ -126,7 +126,7 @@ pub fn read_bytes(path: &Path, bytes: Vec<u8>) -> anyhow::Result<FileEvents> {
         return Ok(out);
     }
     out.format = "xml";
-    let text = decode(&bytes)?;
+    let text = crate::text::decode_text(&bytes).map_err(anyhow::Error::msg)?;
     if !text.trim_start().starts_with('<') {
         anyhow::bail!("neither an .evtx file (no ElfFile header) nor XML; export the Security log with wevtutil epl (evtx) or wevtutil qe /f:xml");
     }
@@ -149,19 +149,6 @@ pub fn fuzz_read(data: &[u8]) {
     if let Ok(f) = read_bytes(Path::new("fuzz"), data.to_vec()) {
         let _ = super::group(&f.logon_events);
     }
-}
-
-/// UTF-8 or UTF-16 (wevtutil writes what the console uses; PowerShell's `>` writes UTF-16).
-fn decode(bytes: &[u8]) -> anyhow::Result<String> {
-    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        let units: Vec<u16> = rest
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        return Ok(String::from_utf16_lossy(&units));
-    }
-    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-    String::from_utf8(bytes.to_vec()).map_err(|_| anyhow::anyhow!("not UTF-8 or UTF-16 text"))
 }
 
 /// The `<Event>…</Event>` elements of an export, whatever wraps them (an `<Events>` root, or

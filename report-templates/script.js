@@ -20,7 +20,7 @@
   // zero-width characters and bidi controls become visible ⟦U+XXXX⟧ marks (a right-to-left
   // override cannot reorder what follows it), and text longer than CLAMP is cut with the whole,
   // marked value on hover. Copy buttons copy the original value.
-  var HIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/g;
+  var HIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/g;
   var CLAMP = 400;
   function visible(s) {
     return String(s).replace(HIDDEN, function (c) {

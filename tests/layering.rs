@@ -11,11 +11,12 @@ use std::path::{Path, PathBuf};
 /// Top-level modules of `crates/scanner/src`, by layer. A module may name modules of lower
 /// layers only.
 const LAYERS: &[(&str, u8)] = &[
-    // The contracts every stage shares.
+    // The contracts every stage shares, and how host text is decoded and shown.
     ("credentials", 0),
-    ("finding", 0),
     ("snapshot", 0),
     ("text", 0),
+    // What rules conclude (with fixes as data, which show host text safely); one host to sweep.
+    ("finding", 1),
     ("target", 1),
     // Reading inputs into contracts.
     ("input", 2),

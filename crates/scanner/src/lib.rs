@@ -15,19 +15,20 @@
 //! [`finding`], [`target`] — sit at the bottom, so the stages share data without knowing each
 //! other.
 
-// Layer 0: the contracts.
+// Layer 0: the contracts, and how host text is decoded and shown.
 pub mod credentials;
-pub mod finding;
 pub mod snapshot;
-pub mod target;
 pub mod text;
 
-// Layer 1: reading inputs into contracts.
+// Layer 1: what rules conclude (fixes as data), one host to sweep.
+pub mod finding;
+pub mod target;
+
+// Layer 2: reading inputs into contracts, and the model of one host.
 pub mod collect;
 pub mod input;
 pub mod inventory;
 
-// Layer 2: the model of one host.
 pub mod acl;
 pub mod events;
 pub mod iis;

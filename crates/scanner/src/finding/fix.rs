@@ -148,18 +148,9 @@ fn cmd_word(value: &str) -> Option<String> {
 /// Text safe inside a PowerShell (or cmd `rem`) comment line: line breaks and other control,
 /// zero-width and bidi characters shown as `⟦U+XXXX⟧`, so host text cannot end the comment.
 pub fn comment_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let hidden = c.is_control()
-            || matches!(c as u32, 0x85 | 0x2028 | 0x2029 | 0x200b..=0x200f | 0x202a..=0x202e
-                | 0x2066..=0x2069 | 0xfeff);
-        if hidden {
-            let _ = write!(out, "\u{27e6}U+{:04X}\u{27e7}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::text::marked(text, |c| {
+        crate::text::is_invisible(c) || c == '\n' || c == '\r'
+    })
 }
 
 impl FixStep {

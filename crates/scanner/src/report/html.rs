@@ -255,24 +255,11 @@ const ROW_H: u32 = 22;
 /// Host-supplied text as the page shows it (the same rule as `visible` in script.js): control,
 /// zero-width and bidi characters as visible `⟦U+XXXX⟧` marks, and at most `max` characters.
 fn shown(text: &str, max: usize) -> String {
-    let hidden = |c: char| {
-        matches!(c as u32,
-            0x00..=0x08 | 0x0b | 0x0c | 0x0e..=0x1f | 0x7f..=0x9f | 0xad | 0x61c | 0x115f | 0x1160
-            | 0x180e | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f
-            | 0xfeff | 0xfff9..=0xfffb)
-    };
-    let mut out = String::new();
     let total = text.chars().count();
-    for (n, c) in text.chars().enumerate() {
-        if n == max {
-            out.push_str(&format!("… ({total} characters)"));
-            break;
-        }
-        if hidden(c) {
-            out.push_str(&format!("\u{27e6}U+{:04X}\u{27e7}", c as u32));
-        } else {
-            out.push(c);
-        }
+    let kept: String = text.chars().take(max).collect();
+    let mut out = crate::text::marked(&kept, crate::text::is_invisible);
+    if total > max {
+        out.push_str(&format!("… ({total} characters)"));
     }
     out
 }

@@ -5,14 +5,10 @@
 
 use std::borrow::Cow;
 
-/// Whether `c` must not reach a terminal as it is: control characters other than newline and
-/// tab (C0, DEL, C1 — `\u{9b}` is an 8-bit CSI), bidi controls, zero-width and invisible
-/// characters, and the line and paragraph separators.
+/// Whether `c` must not reach a terminal as it is: what a reader cannot see
+/// ([`crate::text::is_invisible`]) and the carriage return, which overwrites the line.
 pub fn is_hidden(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c as u32,
-            0xad | 0x61c | 0x115f | 0x1160 | 0x180e | 0x200b..=0x200f | 0x2028..=0x202e
-            | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0xfff9..=0xfffb)
+    crate::text::is_invisible(c) || c == '\r'
 }
 
 /// `text` with every hidden character shown: as `\uXXXX` when the text is JSON (where it only
@@ -31,7 +27,7 @@ pub fn terminal_safe(text: &str) -> Cow<'_, str> {
             // Outside the BMP none is hidden, so one \u escape always suffices.
             out.push_str(&format!("\\u{:04x}", c as u32));
         } else {
-            out.push_str(&format!("\u{27e6}U+{:04X}\u{27e7}", c as u32));
+            out.push_str(&crate::text::mark(c));
         }
     }
     Cow::Owned(out)

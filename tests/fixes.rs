@@ -141,7 +141,7 @@ fn hostile_names_stay_inside_literals_and_comments() {
     assert!(step.cmd().starts_with("rem "), "{}", step.cmd());
 }
 
-/// A sweep end to end: the demo fleet (generated hosts with planted problems, swept over WinRM
+/// A sweep end to end: a 30-host demo fleet (generated hosts with planted problems, swept over WinRM
 /// against the simulator), then `fixes` writes a script per host with open findings; each
 /// parses, previews by default, and holds every step of every open finding of its host.
 #[test]
@@ -150,7 +150,7 @@ fn fixes_for_a_swept_fleet() {
     let out = dir.path().join("report");
     let status = Command::cargo_bin("iis-sweep")
         .unwrap()
-        .args(["demo", "--hosts", "60", "-q", "--out"])
+        .args(["demo", "--hosts", "30", "-q", "--out"])
         .arg(&out)
         .output()
         .unwrap();

@@ -204,3 +204,30 @@ returning 401 itself."
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(rule: &str, severity: &str, evidence_kind: &str) -> Finding {
+        serde_json::from_value(serde_json::json!({
+            "rule": rule, "name": rule, "severity": severity, "substatus": "401.1",
+            "host": "WEB-01", "site": "Shop", "url_path": "/",
+            "message": "m", "fix": "f", "references": [], "fingerprint": rule,
+            "evidence": [{ "kind": evidence_kind, "location": "x", "text": "t" }],
+        }))
+        .unwrap()
+    }
+
+    /// What the Security log shows happening outranks a more severe configuration guess.
+    #[test]
+    fn observed_failed_logons_outrank_configuration() {
+        let observed = finding("U107", "medium", "event");
+        let guessed = finding("U104", "critical", "config");
+        assert!(score(&observed, None) > score(&guessed, None));
+        // The asked substatus still comes first.
+        let mut asked = finding("U301", "low", "config");
+        asked.substatus = Substatus::Acl;
+        assert!(score(&asked, Some(Substatus::Acl)) > score(&observed, Some(Substatus::Acl)));
+    }
+}

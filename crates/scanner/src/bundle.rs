@@ -28,7 +28,7 @@ const MAX_WEB_CONFIGS: usize = 5_000;
 /// Log lines kept per site, and bytes read per site.
 const MAX_LOG_LINES: usize = 20_000;
 const MAX_LOG_BYTES: u64 = 64 << 20;
-/// Folder depth searched.
+/// Folder depth searched below the bundle folder.
 const MAX_DEPTH: usize = 24;
 
 /// Reads a bundle into a snapshot named after the folder.
@@ -71,14 +71,16 @@ pub fn read(dir: &Path) -> Result<Snapshot, String> {
     }
 
     // Drive mirrors: the framework's CONFIG folders and every web.config.
+    // One walk of the bundle serves every part below.
+    let mut all = Vec::new();
+    walk(dir, 0, &mut all);
+    all.sort();
+
     let drives = drive_folders(dir);
     let mut web_configs = 0usize;
     for (letter, root) in &drives {
-        let mut files = Vec::new();
-        walk(root, 0, &mut files);
-        files.sort();
-        for f in files {
-            let rel = f.strip_prefix(root).unwrap_or(&f);
+        for f in all.iter().filter(|f| f.starts_with(root)) {
+            let rel = f.strip_prefix(root).unwrap_or(f);
             let windows = format!(
                 "{letter}:\\{}",
                 rel.components()
@@ -97,7 +99,7 @@ pub fn read(dir: &Path) -> Result<Snapshot, String> {
                     "web.config" => FileRole::RootWebConfig,
                     _ => continue,
                 };
-                snap.files.push(config_file(&f, &windows, role));
+                snap.files.push(config_file(f, &windows, role));
             } else if file_name == "web.config" && !lower.contains(r"\inetsrv\config\") {
                 if web_configs == MAX_WEB_CONFIGS {
                     snap.errors.push(CollectionError {
@@ -111,7 +113,7 @@ pub fn read(dir: &Path) -> Result<Snapshot, String> {
                 }
                 web_configs += 1;
                 snap.files
-                    .push(config_file(&f, &windows, FileRole::WebConfig));
+                    .push(config_file(f, &windows, FileRole::WebConfig));
             }
         }
     }
@@ -132,9 +134,6 @@ pub fn read(dir: &Path) -> Result<Snapshot, String> {
     // Registry exports.
     let mut values: BTreeMap<(String, String), (String, RegistryData)> = BTreeMap::new();
     let mut keys_seen: Vec<String> = Vec::new();
-    let mut all = Vec::new();
-    walk(dir, 0, &mut all);
-    all.sort();
     for f in all.iter().filter(|f| has_ext(f, &["reg", "txt"])) {
         if let Ok(text) = read_text(f) {
             parse_registry(&text, &mut values, &mut keys_seen);

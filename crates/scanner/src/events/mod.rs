@@ -54,13 +54,8 @@ impl FailedLogons {
     /// than a wrong password typed by a user: the states a configured account (IIS anonymous
     /// user, pool identity) can be in.
     pub fn account_state(&self) -> bool {
-        let code = if self.substatus.is_empty() || self.substatus == "0x0" {
-            &self.status
-        } else {
-            &self.substatus
-        };
         matches!(
-            code.as_str(),
+            specific(&self.status, &self.substatus),
             "0xc0000072" // disabled
                 | "0xc0000234" // locked out
                 | "0xc0000071" // password expired
@@ -72,6 +67,16 @@ impl FailedLogons {
                 | "0xc000006f" // outside logon hours
                 | "0xc0000070" // workstation restriction
         )
+    }
+}
+
+/// The code that says most: the substatus when the event has one (4625's `Status` is often the
+/// generic 0xC000006D/0xC000006E), else the status.
+fn specific<'a>(status: &'a str, substatus: &'a str) -> &'a str {
+    if substatus.is_empty() || substatus == "0x0" {
+        status
+    } else {
+        substatus
     }
 }
 
@@ -175,12 +180,7 @@ fn failure(e: &SecurityEvent) -> Option<(FailedLogons, Option<&str>)> {
         }
         _ => return None,
     };
-    let specific = if substatus.is_empty() || substatus == "0x0" {
-        &status
-    } else {
-        &substatus
-    };
-    let meaning = status_meaning(specific)
+    let meaning = status_meaning(specific(&status, &substatus))
         .or_else(|| status_meaning(&status))
         .unwrap_or("unknown status")
         .to_string();

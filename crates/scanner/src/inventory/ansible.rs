@@ -360,7 +360,7 @@ fn vault_error(
     }
 }
 
-fn set(vars: &mut Vec<(String, Var)>, key: &str, var: Var) {
+pub(crate) fn set(vars: &mut Vec<(String, Var)>, key: &str, var: Var) {
     match vars.iter_mut().find(|(k, _)| k == key) {
         Some(slot) => slot.1 = var,
         None => vars.push((key.to_string(), var)),

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use super::ansible::{find_key_line, without_core_tags, Model, Ordered, Var};
+use super::ansible::{find_key_line, set, without_core_tags, Model, Ordered, Var};
 use super::InventoryError;
 
 /// Variables of one group or host, each with the file and line it came from.
@@ -117,10 +117,7 @@ fn read_dir(dir: &Path) -> Result<Named, InventoryError> {
         let mut vars = Vec::new();
         for file in files {
             for (k, v) in read_file(&file)? {
-                match vars.iter_mut().find(|(x, _): &&mut (String, Var)| *x == k) {
-                    Some(slot) => slot.1 = v,
-                    None => vars.push((k, v)),
-                }
+                set(&mut vars, &k, v);
             }
         }
         match out.iter_mut().find(|(o, _)| *o == owner) {

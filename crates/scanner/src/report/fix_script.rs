@@ -15,13 +15,16 @@ use crate::finding::Finding;
 
 use super::model::Report;
 
-/// The helpers every script starts with.
-const PRELUDE: &str = r#"[CmdletBinding()]
+/// How every script starts: its one parameter (`$ExpectedHost` follows, then [`PRELUDE`]).
+const PARAMS: &str = r#"[CmdletBinding()]
 param(
     # Make the changes. Without it the script only says what it would change.
     [switch]$Apply
 )
-Set-StrictMode -Version 2.0
+"#;
+
+/// The helpers every script runs before its steps.
+const PRELUDE: &str = r#"Set-StrictMode -Version 2.0
 $ErrorActionPreference = 'Stop'
 
 if ($Apply) {
@@ -184,10 +187,10 @@ fn host_script(
         "# Preview (changes nothing): .\\SCRIPT.ps1    Apply: .\\SCRIPT.ps1 -Apply\n\
          # Review every step before applying: the report's evidence says why each is proposed.\n",
     );
-    out.push_str(PRELUDE);
+    out.push_str(PARAMS);
     // After the param block: a variable, so the host name is data like every other value.
-    let prelude_at = out.find("Set-StrictMode").unwrap_or(out.len());
-    out.insert_str(prelude_at, &format!("$ExpectedHost = {}\n", ps_quote(host)));
+    let _ = writeln!(out, "$ExpectedHost = {}", ps_quote(host));
+    out.push_str(PRELUDE);
 
     let mut by_site: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings {

@@ -814,20 +814,10 @@ fn check_anonymous_custom_account(ctx: &HostContext, sink: &mut Sink) {
     let mut reported = Reported::default();
     for p in ctx.site_paths() {
         let anon = ctx.section(&p, sections::ANONYMOUS_AUTHENTICATION);
-        if !anon.bool("enabled").unwrap_or(true) {
-            continue;
-        }
-        let Some(user) = anon
-            .attribute("userName")
-            .filter(|u| !u.origin.is_schema_default())
-        else {
+        let Some((user, name)) = anonymous_user(&anon) else {
             continue;
         };
-        let name = user.value.trim();
-        if name.is_empty()
-            || name.eq_ignore_ascii_case("IUSR")
-            || name.eq_ignore_ascii_case(r"NT AUTHORITY\IUSR")
-        {
+        if name.eq_ignore_ascii_case("IUSR") || name.eq_ignore_ascii_case(r"NT AUTHORITY\IUSR") {
             continue;
         }
         let key = name.to_lowercase();
@@ -915,6 +905,20 @@ disabled or locked out."
     }
 }
 
+/// The account anonymous requests log on as, where anonymous authentication is enabled and
+/// `userName` is set to one (not left at the schema default, not `""` = the pool identity):
+/// the attribute and its trimmed name.
+fn anonymous_user(anon: &Effective) -> Option<(&Value, &str)> {
+    if !anon.bool("enabled").unwrap_or(true) {
+        return None;
+    }
+    let user = anon
+        .attribute("userName")
+        .filter(|u| !u.origin.is_schema_default())?;
+    let name = user.value.trim();
+    (!name.is_empty()).then_some((user, name))
+}
+
 /// U107: the Security log shows the anonymous account's logons failing.
 pub static ANONYMOUS_ACCOUNT_LOGON_FAILS: Rule = Rule {
     code: "U107",
@@ -967,19 +971,9 @@ fn check_anonymous_account_logon_fails(ctx: &HostContext, sink: &mut Sink) {
     let mut reported = Reported::default();
     for p in ctx.site_paths() {
         let anon = ctx.section(&p, sections::ANONYMOUS_AUTHENTICATION);
-        if !anon.bool("enabled").unwrap_or(true) {
-            continue;
-        }
-        let Some(user) = anon
-            .attribute("userName")
-            .filter(|u| !u.origin.is_schema_default())
-        else {
+        let Some((user, name)) = anonymous_user(&anon) else {
             continue;
         };
-        let name = user.value.trim();
-        if name.is_empty() {
-            continue;
-        }
         let groups: Vec<&crate::events::FailedLogons> = failing
             .iter()
             .filter(|g| crate::events::same_account(name, &g.account, computer))

@@ -170,3 +170,65 @@ fn a_bare_bundle_says_what_is_missing_and_how_to_add_it() {
     // Not evaluated is never clean.
     assert_ne!(host["status"], "ok");
 }
+
+#[test]
+fn icacls_listings_and_save_files_feed_the_acl_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = tmp.path().join("WEB-78");
+    let apphost =
+        std::fs::read(root().join("crates/scanner/assets/iis10-host/applicationHost.config"))
+            .unwrap();
+    put(
+        &b,
+        "C/Windows/System32/inetsrv/config/applicationHost.config",
+        &apphost,
+    );
+    // `icacls C:\inetpub\wwwroot > acls\wwwroot.txt` after an admin removed Users and IIS_IUSRS.
+    put(
+        &b,
+        "acls/wwwroot.txt",
+        b"C:\\inetpub\\wwwroot NT AUTHORITY\\SYSTEM:(OI)(CI)(F)\r\n                   BUILTIN\\Administrators:(OI)(CI)(F)\r\n\r\nSuccessfully processed 1 files; Failed processing 0 files\r\n",
+    );
+    let r = check(&b, &tmp.path().join("out"));
+    let host = &r["hosts"][0];
+    assert_eq!(part(host, "folder ACLs"), "evaluated");
+    assert_eq!(part(host, "account SIDs"), "not-collected");
+    let u301 = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "U301")
+        .unwrap_or_else(|| panic!("IUSR cannot read wwwroot: {:#}", r["findings"]));
+    assert!(
+        u301.to_string().contains(r"C:\\inetpub\\wwwroot"),
+        "{u301:#}"
+    );
+
+    // The same folder as `icacls C:\inetpub\wwwroot /save C\inetpub\wwwroot.acl /t` (UTF-16LE,
+    // no BOM, paths relative to C:\inetpub) with the default ACL: nothing to report.
+    std::fs::remove_dir_all(b.join("acls")).unwrap();
+    put(
+        &b,
+        "C/inetpub/wwwroot.acl",
+        &std::fs::read(root().join("tests/fixtures/acls/icacls-save.acl")).unwrap(),
+    );
+    let r = check(&b, &tmp.path().join("out2"));
+    assert_eq!(part(&r["hosts"][0], "folder ACLs"), "evaluated");
+    let acl_rules: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("U30"))
+        .collect();
+    assert!(acl_rules.is_empty(), "default ACL: {acl_rules:#?}");
+    let host = &r["hosts"][0];
+    assert!(
+        host["rules_evaluated"].to_string().contains("\"U301\""),
+        "U301 was judged on the saved ACL: {host:#}"
+    );
+    assert!(
+        !host["not_evaluated"].to_string().contains("U301"),
+        "{:#}",
+        host["not_evaluated"]
+    );
+}

@@ -12,11 +12,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::acl::icacls::{self, IcaclsFormat};
 use crate::collect::REGISTRY_VALUES;
 use crate::input::{bundle_apphost as find_apphost, child_ci, drive_folders};
 use crate::snapshot::{
-    Collected, CollectionError, ConfigFile, FileRole, LogSummary, RawLogFile, RegistryData,
-    RegistryFact, SecurityLog, SiteLogSummary, Snapshot,
+    AclFact, Collected, CollectionError, ConfigFile, FileRole, LogSummary, RawLogFile,
+    RegistryData, RegistryFact, SecurityLog, SiteLogSummary, Snapshot,
 };
 
 /// Windows path of applicationHost.config, as the collector reports it.
@@ -60,6 +61,14 @@ pub fn read(dir: &Path) -> Result<Snapshot, String> {
             dir.display()
         ));
     };
+    // The collector reads these from the host; a bundle is a copy of a standard install.
+    for (name, value) in [
+        ("SystemDrive", "C:"),
+        ("SystemRoot", r"C:\Windows"),
+        ("windir", r"C:\Windows"),
+    ] {
+        snap.host.env.insert(name.into(), value.into());
+    }
     snap.files
         .push(config_file(&apphost, APPHOST, FileRole::ApplicationHost));
     snap.collected.config = true;
@@ -80,14 +89,7 @@ pub fn read(dir: &Path) -> Result<Snapshot, String> {
     let mut web_configs = 0usize;
     for (letter, root) in &drives {
         for f in all.iter().filter(|f| f.starts_with(root)) {
-            let rel = f.strip_prefix(root).unwrap_or(f);
-            let windows = format!(
-                "{letter}:\\{}",
-                rel.components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("\\")
-            );
+            let windows = windows_path(*letter, root, f);
             let lower = windows.to_ascii_lowercase();
             let file_name = f
                 .file_name()
@@ -130,6 +132,55 @@ pub fn read(dir: &Path) -> Result<Snapshot, String> {
             "copy each site's folder tree (at least its web.config files) under its drive letter",
         );
     }
+
+    // Folder ACLs: `icacls` listings (absolute paths) and `/save` files (paths relative to the
+    // folder the file sits in, as a drive mirror).
+    for f in all
+        .iter()
+        .filter(|f| has_ext(f, &["txt", "acl", "acls", "icacls"]))
+    {
+        let Ok(text) = read_text(f) else { continue };
+        let Some((format, entries)) = icacls::parse(&text) else {
+            continue;
+        };
+        let base = match format {
+            IcaclsFormat::Listing => None,
+            IcaclsFormat::Save => {
+                let mirror = drives.iter().find(|(_, root)| f.starts_with(root));
+                let Some((letter, root)) = mirror else {
+                    snap.errors.push(CollectionError {
+                        stage: "acl".into(),
+                        target: Some(f.display().to_string()),
+                        message: "an `icacls /save` file holds paths relative to the folder it \
+                                  was saved from: put it in that folder's drive mirror (e.g. \
+                                  C/inetpub/ for `icacls C:\\inetpub\\wwwroot /save FILE /t`)"
+                            .into(),
+                    });
+                    continue;
+                };
+                f.parent().map(|p| windows_path(*letter, root, p))
+            }
+        };
+        for e in entries {
+            let path = match &base {
+                Some(b) => format!("{}\\{}", b.trim_end_matches('\\'), e.path),
+                None => e.path,
+            };
+            let (sddl, error) = match e.sddl {
+                Ok(s) => (Some(s), None),
+                Err(why) => (None, Some(format!("{}: {why}", f.display()))),
+            };
+            snap.acls
+                .retain(|a| !crate::snapshot::windows_path_eq(&a.path, &path));
+            snap.acls.push(AclFact {
+                path,
+                owner: None,
+                sddl,
+                error,
+            });
+        }
+    }
+    snap.collected.acls = !snap.acls.is_empty();
 
     // Registry exports.
     let mut values: BTreeMap<(String, String), (String, RegistryData)> = BTreeMap::new();
@@ -236,12 +287,31 @@ pub fn read(dir: &Path) -> Result<Snapshot, String> {
             "wevtutil epl Security security.evtx, or an XML export of events 4625",
         );
     }
+    if !snap.collected.acls {
+        missing(
+            &mut snap,
+            "folder ACLs",
+            "icacls PATH /save FILE /t in each content folder's parent, or icacls PATH > FILE.txt",
+        );
+    }
     missing(
         &mut snap,
-        "folder ACLs or account SIDs",
-        "ACLs and the accounts' SIDs and groups need the collector on the host",
+        "account SIDs",
+        "the SIDs and groups of named accounts need the collector on the host",
     );
     Ok(snap)
+}
+
+/// `C:\inetpub\wwwroot` for the bundle path `<bundle>/C/inetpub/wwwroot` under drive `root`.
+fn windows_path(letter: char, root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    format!(
+        "{letter}:\\{}",
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("\\")
+    )
 }
 
 fn config_file(path: &Path, windows: &str, role: FileRole) -> ConfigFile {

@@ -1,8 +1,9 @@
 //! Text files as Windows writes them: UTF-8 with or without a byte order mark, or UTF-16 (LE or
-//! BE) with one — what Notepad, `reg export`, `wevtutil` and PowerShell's `>` produce. One
+//! BE) with one, or UTF-16LE without — what Notepad, `icacls /save`, `reg export`, `wevtutil` and PowerShell's `>` produce. One
 //! decoder for every reader of host files (inputs, offline bundles, exported event logs).
 
-/// Decodes a text file: UTF-8 (with or without BOM) or UTF-16 with a BOM.
+/// Decodes a text file: UTF-8 (with or without BOM), UTF-16 with a BOM, or UTF-16LE without one
+/// when the text starts with an ASCII character.
 pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return String::from_utf8(rest.to_vec()).map_err(|e| format!("invalid UTF-8: {e}"));
@@ -25,6 +26,10 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
     }
     if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
         return utf16(rest, false);
+    }
+    // No BOM but a NUL after an ASCII first character: UTF-16LE as `icacls /save` writes it.
+    if bytes.len().is_multiple_of(2) && bytes.len() >= 2 && bytes[0] != 0 && bytes[1] == 0 {
+        return utf16(bytes, true);
     }
     String::from_utf8(bytes.to_vec()).map_err(|e| format!("invalid UTF-8: {e}"))
 }

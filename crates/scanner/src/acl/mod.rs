@@ -13,6 +13,7 @@
 //! * [`identity`] — app-pool virtual-account SIDs, the built-in IIS identities and their token
 //!   groups, resolution through the snapshot's accounts table, the content-reading identities of
 //!   an application, stale pool SIDs.
+//! * [`icacls`] — `icacls /save` files and plain `icacls` listings (offline bundles) → SDDL.
 //! * [`render`] — friendly SID names and `icacls`-style ACE text for messages.
 //!
 //! Typical use:
@@ -27,6 +28,7 @@
 
 pub mod access;
 pub mod error;
+pub mod icacls;
 pub mod identity;
 pub mod render;
 pub mod sddl;

@@ -26,7 +26,7 @@ pub fn display_trustee<S: AsRef<str>>(t: &Trustee, pool_names: &[S]) -> String {
 }
 
 /// icacls simple rights, largest first.
-const SIMPLE: &[(&str, u32)] = &[
+pub(super) const SIMPLE: &[(&str, u32)] = &[
     ("F", mask::FILE_ALL_ACCESS),
     ("M", mask::MODIFY),
     ("RX", mask::READ_EXECUTE),
@@ -34,13 +34,13 @@ const SIMPLE: &[(&str, u32)] = &[
 ];
 
 /// icacls `W` (write-only): FILE_GENERIC_WRITE without READ_CONTROL.
-const WRITE: u32 = 0x100116;
+pub(super) const WRITE: u32 = 0x100116;
 
 /// The data bits of `W`: WRITE_DATA, APPEND_DATA, WRITE_EA, WRITE_ATTRIBUTES.
 const WRITE_DATA_BITS: u32 = 0x116;
 
 /// icacls specific rights.
-const SPECIFIC: &[(&str, u32)] = &[
+pub(super) const SPECIFIC: &[(&str, u32)] = &[
     ("GR", mask::GENERIC_READ),
     ("GW", mask::GENERIC_WRITE),
     ("GE", mask::GENERIC_EXECUTE),

@@ -441,7 +441,8 @@ pub fn relative_alias(scope: RelativeScope, rid: u32) -> Option<&'static str> {
 }
 
 /// English account names of well-known SIDs, as `icacls`/`whoami` print them on an en-US host.
-/// Only for evidence text: never match on these.
+/// For evidence text; the only match on them is [`well_known_sid`], for `icacls` listings that
+/// carry names instead of SIDs.
 const NAMES: &[(Sid, &str)] = {
     use well_known as w;
     &[
@@ -535,6 +536,15 @@ const NAMES: &[(Sid, &str)] = {
 /// The English display name of a well-known SID (`S-1-5-17` → `NT AUTHORITY\IUSR`).
 pub fn well_known_name(sid: &Sid) -> Option<&'static str> {
     NAMES.iter().find(|(s, _)| s == sid).map(|(_, n)| *n)
+}
+
+/// The well-known SID an en-US host prints as `name` (case-insensitive): `BUILTIN\Users` →
+/// `S-1-5-32-545`. Localised names are not known and return `None`.
+pub fn well_known_sid(name: &str) -> Option<Sid> {
+    NAMES
+        .iter()
+        .find(|(_, n)| n.eq_ignore_ascii_case(name))
+        .map(|(s, _)| *s)
 }
 
 /// Display name of a relative alias's group (`DU` → `Domain Users`), for evidence text.

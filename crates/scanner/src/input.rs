@@ -341,10 +341,15 @@ pub fn parse_snapshot(bytes: &[u8]) -> Result<Snapshot, String> {
     } else {
         bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
     };
-    // One pass straight into the snapshot; the slower look at the "schema" field is only for
-    // explaining a failure.
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed: Result<Snapshot, _> = serde_path_to_error::deserialize(&mut de);
+    // One pass straight into the snapshot. Only a failure is read again, with the path of the
+    // field at fault tracked (slower) and a look at the "schema" field, to explain it.
+    let parsed: Result<Snapshot, _> = match serde_json::from_slice::<Snapshot>(bytes) {
+        Ok(s) => Ok(s),
+        Err(_) => {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            serde_path_to_error::deserialize(&mut de)
+        }
+    };
     let schema_error = |schema: Option<&str>| match schema {
         Some(SNAPSHOT_SCHEMA) => None,
         Some(other) => Some(format!(

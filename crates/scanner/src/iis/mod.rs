@@ -202,6 +202,13 @@ pub struct HostConfig {
     targets: std::sync::Mutex<HashMap<String, std::sync::Arc<merge::Target>>>,
     /// Merged sections by what they depend on ([`merge::MergeKey`]): shared between paths.
     merged: std::sync::Mutex<HashMap<merge::MergeKey, std::sync::Arc<merge::Merged>>>,
+    /// Answers of [`HostConfig::effective`] by (resolved path, section id): rules ask the same
+    /// question many times (every rule reads the authentication sections of every path). The
+    /// path is named by the address of its `targets` entry, kept alive here so it stays unique.
+    #[allow(clippy::type_complexity)]
+    answers: std::sync::Mutex<
+        HashMap<(usize, u32), (std::sync::Arc<merge::Target>, std::sync::Arc<Effective>)>,
+    >,
 }
 
 /// The configuration view of one site path: resolution done once, sections on demand.
@@ -393,6 +400,7 @@ impl HostConfig {
             global_modules: Vec::new(),
             targets: Default::default(),
             merged: Default::default(),
+            answers: Default::default(),
         };
         host.build_inventory(&env, &mut issues);
         host.map_web_configs();
@@ -747,7 +755,18 @@ impl HostConfig {
                 t
             }
         };
-        std::sync::Arc::new(merge::compute(self, &target, section))
+        let Some(sid) = self.registry.id(section) else {
+            return std::sync::Arc::new(merge::compute(self, &target, section));
+        };
+        let answer_key = (std::sync::Arc::as_ptr(&target) as usize, sid);
+        if let Some((_, e)) = self.answers.lock().ok().and_then(|m| m.get(&answer_key).cloned()) {
+            return e;
+        }
+        let e = std::sync::Arc::new(merge::compute(self, &target, section));
+        if let Ok(mut m) = self.answers.lock() {
+            m.insert(answer_key, (target, std::sync::Arc::clone(&e)));
+        }
+        e
     }
 
     /// The effective `section` at server level (applicationHost.config top level and

@@ -299,15 +299,15 @@ web.config.",
 // Folder scan shared by the rules of this family.
 
 /// One (site, content folder) and the identities that read it.
-pub(super) struct Folder {
-    pub p: SitePath,
+pub(super) struct Folder<'a> {
+    pub p: &'a SitePath,
     /// The physical folder.
     pub path: String,
     pub inputs: AppIdentityInputs,
     pub identities: Vec<ContentIdentity>,
 }
 
-impl Folder {
+impl Folder<'_> {
     fn identity(&self, pred: impl Fn(&IdentitySource) -> bool) -> Option<&ContentIdentity> {
         self.identities.iter().find(|i| pred(&i.source))
     }
@@ -366,7 +366,7 @@ fn scan(ctx: &HostContext, sink: &mut Sink, mut judge: impl FnMut(&Folder) -> Ve
         if judged.iter().any(|(s, f)| *s == site && *f == norm) {
             continue;
         }
-        let inputs = ctx.identity_inputs(&p);
+        let inputs = ctx.identity_inputs(p);
         let identities = acl::content_identities(&inputs, &ctx.snapshot.accounts);
         let folder = Folder {
             p,
@@ -803,7 +803,7 @@ fn pool_mismatch(
     Ok((reads(&rx.folder) && reads(&rx.files)).then_some((pool, rx)))
 }
 
-fn iusr_principal(f: &Folder) -> Option<Result<&Principal, String>> {
+fn iusr_principal<'a>(f: &'a Folder<'_>) -> Option<Result<&'a Principal, String>> {
     if f.is_unc() {
         // U304: IUSR has no network identity, whatever the share's ACL says.
         return None;

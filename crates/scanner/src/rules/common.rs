@@ -46,10 +46,8 @@ pub struct SitePath {
 
 impl<'a> HostContext<'a> {
     /// Every (site, path) worth evaluating, shallow paths first (computed once per host).
-    pub fn site_paths(&self) -> Vec<SitePath> {
-        self.site_paths
-            .get_or_init(|| self.compute_site_paths())
-            .clone()
+    pub fn site_paths(&self) -> &[SitePath] {
+        self.site_paths.get_or_init(|| self.compute_site_paths())
     }
 
     /// A context whose rules look at one URL only: `why` asks what holds at exactly that path,
@@ -147,8 +145,21 @@ impl<'a> HostContext<'a> {
         }
     }
 
-    /// The parsed security descriptor of a folder, or why there is none.
+    /// The parsed security descriptor of a folder, or why there is none (parsed once per host:
+    /// every ACL rule asks for the same folders).
     pub fn folder_sd(&self, path: &str) -> Result<acl::SecurityDescriptor, String> {
+        let key = crate::snapshot::normalize_windows_path(path);
+        if let Some(hit) = self.folder_sds.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return hit;
+        }
+        let answer = self.parse_folder_sd(path);
+        if let Ok(mut m) = self.folder_sds.lock() {
+            m.insert(key, answer.clone());
+        }
+        answer
+    }
+
+    fn parse_folder_sd(&self, path: &str) -> Result<acl::SecurityDescriptor, String> {
         let fact = self
             .snapshot
             .acl_at(path)

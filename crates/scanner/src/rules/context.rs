@@ -16,6 +16,11 @@ pub struct HostContext<'a> {
     pub config: HostConfig,
     /// [`HostContext::site_paths`], computed once for all rules.
     pub(crate) site_paths: std::sync::OnceLock<Vec<super::common::SitePath>>,
+    /// [`HostContext::folder_sd`] answers by normalised folder path.
+    #[allow(clippy::type_complexity)]
+    pub(crate) folder_sds: std::sync::Mutex<
+        std::collections::HashMap<String, Result<crate::acl::SecurityDescriptor, String>>,
+    >,
 }
 
 impl<'a> HostContext<'a> {
@@ -24,6 +29,7 @@ impl<'a> HostContext<'a> {
             snapshot,
             config: HostConfig::from_snapshot(snapshot),
             site_paths: std::sync::OnceLock::new(),
+            folder_sds: Default::default(),
         }
     }
 

@@ -87,8 +87,8 @@ pub(super) fn windows_auth(ctx: &HostContext, p: &SitePath) -> Option<WindowsAut
 }
 
 /// The shallowest path of each site where Windows authentication offers NTLM.
-fn ntlm_sites(ctx: &HostContext) -> Vec<(SitePath, WindowsAuth)> {
-    let mut out: Vec<(SitePath, WindowsAuth)> = Vec::new();
+fn ntlm_sites<'c>(ctx: &'c HostContext) -> Vec<(&'c SitePath, WindowsAuth)> {
+    let mut out: Vec<(&SitePath, WindowsAuth)> = Vec::new();
     for p in ctx.site_paths() {
         if out
             .iter()
@@ -96,7 +96,7 @@ fn ntlm_sites(ctx: &HostContext) -> Vec<(SitePath, WindowsAuth)> {
         {
             continue;
         }
-        if let Some(w) = windows_auth(ctx, &p) {
+        if let Some(w) = windows_auth(ctx, p) {
             if w.ntlm_provider().is_some() {
                 out.push((p, w));
             }

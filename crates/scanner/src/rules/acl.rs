@@ -720,7 +720,7 @@ fn report(draft: FindingDraft, cause: String, sd: &SecurityDescriptor, den: &Den
 
 /// Evidence for the effective anonymous `userName` at the path.
 fn anonymous_user_evidence(ctx: &HostContext, f: &Folder, d: FindingDraft) -> FindingDraft {
-    let anon = ctx.section(&f.p, sections::ANONYMOUS_AUTHENTICATION);
+    let anon = ctx.section(f.p, sections::ANONYMOUS_AUTHENTICATION);
     value_evidence(
         d,
         "anonymousAuthentication",
@@ -832,7 +832,7 @@ fn check_anonymous_iusr(ctx: &HostContext, sink: &mut Sink) {
             // U307 reports this folder.
             return Verdict::Fine;
         }
-        let Some(d) = denied_finding(&f.p, &f.path, "IUSR", "*S-1-5-17", &rx, &sd, &names) else {
+        let Some(d) = denied_finding(f.p, &f.path, "IUSR", "*S-1-5-17", &rx, &sd, &names) else {
             return Verdict::Fine;
         };
         report(d, "*S-1-5-17".into(), &sd, &den)
@@ -990,7 +990,7 @@ fn check_anonymous_pool_identity(ctx: &HostContext, sink: &mut Sink) {
         };
         let grantee = pool_grantee(&f.inputs, pr);
         let mut d = denial_draft(
-            &f.p,
+            f.p,
             &f.path,
             &pr.description,
             "anonymous requests (which run as the application pool identity)",
@@ -1043,7 +1043,7 @@ fn check_anonymous_custom_account(ctx: &HostContext, sink: &mut Sink) {
         };
         let grantee = format!("*{}", pr.user_sid);
         let mut d = denial_draft(
-            &f.p,
+            f.p,
             &f.path,
             name,
             &format!("anonymous requests (which run as {name})"),
@@ -1096,7 +1096,7 @@ fn check_connect_as(ctx: &HostContext, sink: &mut Sink) {
             };
             let grantee = format!("*{}", pr.user_sid);
             let mut d = denial_draft(
-                &f.p,
+                f.p,
                 &f.path,
                 user,
                 &format!("requests (whose files are read as the connect-as account {user})"),
@@ -1190,7 +1190,7 @@ fn check_authenticated_users(ctx: &HostContext, sink: &mut Sink) {
         }
         let grantee = "*S-1-5-11";
         let mut d = denial_draft(
-            &f.p,
+            f.p,
             &f.path,
             "Authenticated users",
             "authenticated (Windows/Basic/Digest) requests",
@@ -1218,7 +1218,7 @@ fn check_authenticated_users(ctx: &HostContext, sink: &mut Sink) {
             (sections::BASIC_AUTHENTICATION, "basicAuthentication"),
             (sections::DIGEST_AUTHENTICATION, "digestAuthentication"),
         ] {
-            let (on, v) = ctx.method_enabled(&f.p, section);
+            let (on, v) = ctx.method_enabled(f.p, section);
             if on || section == sections::ANONYMOUS_AUTHENTICATION {
                 d = value_evidence(d, element, "enabled", v.as_ref());
             }

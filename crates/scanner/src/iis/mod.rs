@@ -759,7 +759,12 @@ impl HostConfig {
             return std::sync::Arc::new(merge::compute(self, &target, section));
         };
         let answer_key = (std::sync::Arc::as_ptr(&target) as usize, sid);
-        if let Some((_, e)) = self.answers.lock().ok().and_then(|m| m.get(&answer_key).cloned()) {
+        if let Some((_, e)) = self
+            .answers
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&answer_key).cloned())
+        {
             return e;
         }
         let e = std::sync::Arc::new(merge::compute(self, &target, section));

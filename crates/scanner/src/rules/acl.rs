@@ -1105,7 +1105,7 @@ fn check_connect_as(ctx: &HostContext, sink: &mut Sink) {
                 &sd,
                 &names,
             );
-            if let Some((_, _, v)) = vdir_of(ctx, &f.p) {
+            if let Some((_, _, v)) = vdir_of(ctx, f.p) {
                 d = value_evidence(d, "virtualDirectory", "userName", v.user_name.as_ref());
             }
             d = account_evidence(d, user, pr);
@@ -1115,7 +1115,7 @@ fn check_connect_as(ctx: &HostContext, sink: &mut Sink) {
         if !f.is_unc() || f.identity(|s| *s == IdentitySource::Iusr).is_none() {
             return Verdict::NotApplicable;
         }
-        let Some((site, app, vdir)) = vdir_of(ctx, &f.p) else {
+        let Some((site, app, vdir)) = vdir_of(ctx, f.p) else {
             return Verdict::NotApplicable;
         };
         let vname = appcmd_vdir(&site.name, &app.path, &vdir.path);

@@ -149,7 +149,12 @@ impl<'a> HostContext<'a> {
     /// every ACL rule asks for the same folders).
     pub fn folder_sd(&self, path: &str) -> Result<acl::SecurityDescriptor, String> {
         let key = crate::snapshot::normalize_windows_path(path);
-        if let Some(hit) = self.folder_sds.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        if let Some(hit) = self
+            .folder_sds
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
             return hit;
         }
         let answer = self.parse_folder_sd(path);

@@ -374,7 +374,7 @@ fn check_web_config_ignored(ctx: &HostContext, sink: &mut Sink) {
     let mut hits: Vec<Hit> = Vec::new();
     for p in ctx.site_paths().iter().filter(|p| p.skips_web_config) {
         for section in SECURITY_SECTIONS {
-            let e = ctx.section(&p, section);
+            let e = ctx.section(p, section);
             for ig in &e.ignored {
                 if !matches!(
                     ig.reason,

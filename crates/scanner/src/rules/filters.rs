@@ -61,7 +61,7 @@ fn is_aspnet_filter(i: &Item) -> bool {
 fn check_isapi_filters(ctx: &HostContext, sink: &mut Sink) {
     let mut reported = Reported::default();
     for p in ctx.site_paths() {
-        let filters = ctx.section(&p, sections::ISAPI_FILTERS);
+        let filters = ctx.section(p, sections::ISAPI_FILTERS);
         let third_party: Vec<&Item> = filters
             .collection()
             .iter()
@@ -70,7 +70,7 @@ fn check_isapi_filters(ctx: &HostContext, sink: &mut Sink) {
         if third_party.is_empty() {
             continue;
         }
-        if module_use(ctx, &p, "IsapiFilterModule") != ModuleUse::Usable {
+        if module_use(ctx, p, "IsapiFilterModule") != ModuleUse::Usable {
             continue;
         }
         for f in third_party {
@@ -80,18 +80,18 @@ fn check_isapi_filters(ctx: &HostContext, sink: &mut Sink) {
             }
             // A filter its preCondition keeps out of this path's pool never sees the request.
             let pre = f.value("preCondition").unwrap_or("");
-            if excluded_by(ctx, &p, pre).is_some() {
+            if excluded_by(ctx, p, pre).is_some() {
                 continue;
             }
-            let target = display_path(&p);
+            let target = display_path(p);
             let mut d = located(
                 FindingDraft::new(format!(
                     "ISAPI filter \"{name}\" ({}) runs for every request to {target}{}; a 401.4 \
 there is its decision — check the filter's own configuration and logs.",
                     f.value("path").unwrap_or(""),
-                    loaded_in(ctx, &p, pre)
+                    loaded_in(ctx, p, pre)
                 )),
-                &p,
+                p,
             )
             .key(name.clone())
             .fix(format!(
@@ -162,7 +162,7 @@ fn check_isapi_cgi_handlers(ctx: &HostContext, sink: &mut Sink) {
     let restriction = ctx.config.effective_server(ISAPI_CGI_RESTRICTION);
     let mut reported = Reported::default();
     for p in ctx.site_paths() {
-        let handlers = ctx.section(&p, sections::HANDLERS);
+        let handlers = ctx.section(p, sections::HANDLERS);
         for h in handlers.collection() {
             let modules = list(h.value("modules"));
             let module = if modules
@@ -187,11 +187,11 @@ fn check_isapi_cgi_handlers(ctx: &HostContext, sink: &mut Sink) {
             if reported.covers(&p.site, &p.url_path, &name) {
                 continue;
             }
-            if module_use(ctx, &p, module) != ModuleUse::Usable {
+            if module_use(ctx, p, module) != ModuleUse::Usable {
                 continue;
             }
             let pre = h.value("preCondition").unwrap_or("");
-            if excluded_by(ctx, &p, pre).is_some() {
+            if excluded_by(ctx, p, pre).is_some() {
                 continue; // not mapped in this path's pool: another handler serves the request
             }
             // isapiCgiRestriction: listed and allowed, or unlisted ones allowed.
@@ -212,7 +212,7 @@ fn check_isapi_cgi_handlers(ctx: &HostContext, sink: &mut Sink) {
             if !allowed {
                 continue; // IIS refuses it with 404.2 before it can answer 401.5.
             }
-            let target = display_path(&p);
+            let target = display_path(p);
             let kind = if module == "IsapiModule" {
                 "ISAPI extension"
             } else {
@@ -223,9 +223,9 @@ fn check_isapi_cgi_handlers(ctx: &HostContext, sink: &mut Sink) {
                     "Handler \"{name}\" ({}) at {target} runs the {kind} {processor}{}; a \
 401.5 there is that program's answer — check its own configuration and logs.",
                     h.value("path").unwrap_or(""),
-                    loaded_in(ctx, &p, pre)
+                    loaded_in(ctx, p, pre)
                 )),
-                &p,
+                p,
             )
             .key(name.clone())
             .fix(format!(

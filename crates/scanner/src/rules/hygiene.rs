@@ -441,11 +441,11 @@ fn check_basic_without_tls(ctx: &HostContext, sink: &mut Sink) {
     let mut seen = Seen::default();
     let server_basic = ctx.config.effective_server(sections::BASIC_AUTHENTICATION);
     for p in ctx.site_paths() {
-        let (on, basic) = ctx.method_enabled(&p, sections::BASIC_AUTHENTICATION);
+        let (on, basic) = ctx.method_enabled(p, sections::BASIC_AUTHENTICATION);
         if !on {
             continue;
         }
-        let access = ctx.section(&p, sections::ACCESS);
+        let access = ctx.section(p, sections::ACCESS);
         if access.has_flag("sslFlags", "Ssl") {
             continue;
         }
@@ -459,7 +459,7 @@ fn check_basic_without_tls(ctx: &HostContext, sink: &mut Sink) {
         }
         let scope = scope_of(
             ctx,
-            &p,
+            p,
             basic.as_ref(),
             server_basic.attribute("enabled"),
             true,
@@ -475,9 +475,9 @@ fn check_basic_without_tls(ctx: &HostContext, sink: &mut Sink) {
             FindingDraft::new(format!(
                 "Basic authentication is enabled {} without requiring SSL: user names and \
                  passwords can be sent over plain HTTP.",
-                where_text(&p, &scope)
+                where_text(p, &scope)
             )),
-            &p,
+            p,
             &scope,
         )
         .steps(vec![scope.set(
@@ -517,7 +517,7 @@ fn check_forms_without_require_ssl(ctx: &HostContext, sink: &mut Sink) {
     let mut seen = Seen::default();
     let server = ctx.config.effective_server(sections::ASPNET_AUTHENTICATION);
     for p in ctx.site_paths() {
-        let auth = ctx.section(&p, sections::ASPNET_AUTHENTICATION);
+        let auth = ctx.section(p, sections::ASPNET_AUTHENTICATION);
         if auth.enum_value("mode") != Some("Forms") {
             continue;
         }
@@ -540,14 +540,14 @@ fn check_forms_without_require_ssl(ctx: &HostContext, sink: &mut Sink) {
         } else {
             server.child("forms").attribute("requireSSL")
         };
-        let scope = scope_of(ctx, &p, anchor, server_anchor, false);
+        let scope = scope_of(ctx, p, anchor, server_anchor, false);
         let mut d = located(
             FindingDraft::new(format!(
                 "Forms authentication is used {} without requireSSL: the authentication cookie \
                  is also sent over plain HTTP.",
-                where_text(&p, &scope)
+                where_text(p, &scope)
             )),
-            &p,
+            p,
             &scope,
         )
         .steps(vec![scope.set(
@@ -851,7 +851,7 @@ fn check_detailed_errors(ctx: &HostContext, sink: &mut Sink) {
     let mut seen = Seen::default();
     let server = ctx.config.effective_server(sections::HTTP_ERRORS);
     for p in ctx.site_paths() {
-        let e = ctx.section(&p, sections::HTTP_ERRORS);
+        let e = ctx.section(p, sections::HTTP_ERRORS);
         if e.enum_value("errorMode") != Some("Detailed") {
             continue;
         }
@@ -859,14 +859,14 @@ fn check_detailed_errors(ctx: &HostContext, sink: &mut Sink) {
         if !seen.first(origin_key(v)) {
             continue;
         }
-        let scope = scope_of(ctx, &p, v, server.attribute("errorMode"), false);
+        let scope = scope_of(ctx, p, v, server.attribute("errorMode"), false);
         let d = located(
             FindingDraft::new(format!(
                 "Detailed error pages are sent to remote clients {}: paths, configuration and \
                  logon details are disclosed.",
-                where_text(&p, &scope)
+                where_text(p, &scope)
             )),
-            &p,
+            p,
             &scope,
         )
         .steps(vec![scope.set(
@@ -882,7 +882,7 @@ fn check_directory_browsing(ctx: &HostContext, sink: &mut Sink) {
     let mut seen = Seen::default();
     let server = ctx.config.effective_server(sections::DIRECTORY_BROWSE);
     for p in ctx.site_paths() {
-        let e = ctx.section(&p, sections::DIRECTORY_BROWSE);
+        let e = ctx.section(p, sections::DIRECTORY_BROWSE);
         if e.bool("enabled") != Some(true) {
             continue;
         }
@@ -890,13 +890,13 @@ fn check_directory_browsing(ctx: &HostContext, sink: &mut Sink) {
         if !seen.first(origin_key(v)) {
             continue;
         }
-        let scope = scope_of(ctx, &p, v, server.attribute("enabled"), false);
+        let scope = scope_of(ctx, p, v, server.attribute("enabled"), false);
         let d = located(
             FindingDraft::new(format!(
                 "Directory browsing is enabled {}: folder listings expose every file name.",
-                where_text(&p, &scope)
+                where_text(p, &scope)
             )),
-            &p,
+            p,
             &scope,
         )
         .steps(vec![scope.set(
@@ -1122,7 +1122,7 @@ fn check_url_authorization_not_enforced(ctx: &HostContext, sink: &mut Sink) {
         ) {
             continue;
         }
-        let authz = ctx.section(&p, sections::AUTHORIZATION);
+        let authz = ctx.section(p, sections::AUTHORIZATION);
         let rules: Vec<&crate::iis::Item> = authz
             .collection()
             .iter()

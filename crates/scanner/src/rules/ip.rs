@@ -49,11 +49,11 @@ check that the denied client really should be denied.",
 fn check_ip_restriction(ctx: &HostContext, sink: &mut Sink) {
     let mut reported = Reported::default();
     for p in ctx.site_paths() {
-        let ip = ctx.section(&p, sections::IP_SECURITY);
+        let ip = ctx.section(p, sections::IP_SECURITY);
         if ip.enum_value("denyAction") != Some("Unauthorized") {
             continue;
         }
-        if module_use(ctx, &p, "IpRestrictionModule") != ModuleUse::Usable {
+        if module_use(ctx, p, "IpRestrictionModule") != ModuleUse::Usable {
             continue;
         }
         let denies = |by_domain: bool| {
@@ -67,9 +67,9 @@ fn check_ip_restriction(ctx: &HostContext, sink: &mut Sink) {
         };
         let unlisted_denied = ip.bool("allowUnlisted") == Some(false);
         let reverse_dns = ip.bool("enableReverseDns").unwrap_or(false);
-        let target = display_path(&p);
+        let target = display_path(p);
         let fix = vec![set_at(
-            &p,
+            p,
             "system.webServer/security/ipSecurity",
             "denyAction",
             "Forbidden",
@@ -102,7 +102,7 @@ fn check_ip_restriction(ctx: &HostContext, sink: &mut Sink) {
                     "IP restrictions at {target} deny {what} with denyAction=\"Unauthorized\": \
 those clients get 401.503 (and a pointless logon prompt) instead of 403.503."
                 )),
-                &p,
+                p,
             )
             .substatus(Substatus::IpDenied)
             .key("ip")
@@ -135,7 +135,7 @@ those clients get 401.503 (and a pointless logon prompt) instead of 403.503."
 those clients get 401.504 (and a pointless logon prompt) instead of 403.504.",
                     names.join(", ")
                 )),
-                &p,
+                p,
             )
             .substatus(Substatus::HostNameDenied)
             .key("domain")
@@ -194,16 +194,16 @@ X-Forwarded-For, which direct clients can forge).",
 fn check_dynamic_ip_restriction(ctx: &HostContext, sink: &mut Sink) {
     let mut reported = Reported::default();
     for p in ctx.site_paths() {
-        let dip = ctx.section(&p, sections::DYNAMIC_IP_SECURITY);
+        let dip = ctx.section(p, sections::DYNAMIC_IP_SECURITY);
         if dip.enum_value("denyAction") != Some("Unauthorized")
             || dip.bool("enableLoggingOnlyMode").unwrap_or(false)
         {
             continue;
         }
-        if module_use(ctx, &p, "DynamicIpRestrictionModule") != ModuleUse::Usable {
+        if module_use(ctx, p, "DynamicIpRestrictionModule") != ModuleUse::Usable {
             continue;
         }
-        let target = display_path(&p);
+        let target = display_path(p);
         for (child, key, substatus) in [
             (
                 "denyByConcurrentRequests",
@@ -235,12 +235,12 @@ fn check_dynamic_ip_restriction(ctx: &HostContext, sink: &mut Sink) {
 denyAction=\"Unauthorized\": they get {code} (and a pointless logon prompt) instead of 403.{}.",
                     code.trim_start_matches("401.")
                 )),
-                &p,
+                p,
             )
             .substatus(substatus)
             .key(key)
             .steps(vec![set_at(
-                &p,
+                p,
                 "system.webServer/security/dynamicIpSecurity",
                 "denyAction",
                 "Forbidden",

@@ -334,7 +334,7 @@ check){ignored_disable}.",
                 p.site,
                 list.join(", "),
             )),
-            &p,
+            p,
         )
         .fix(fix.clone());
         for (_, b) in &names {
@@ -438,7 +438,7 @@ fn check_ntlm_incoming(ctx: &HostContext, sink: &mut Sink) {
                 "{who} refuses incoming NTLM {scope} (RestrictReceivingNTLMTraffic = {}), and \
 Windows authentication on {} offers NTLM: those logons get 401.1.",
                 level.unwrap_or_default(),
-                display_path(&p)
+                display_path(p)
             )
         } else {
             format!(
@@ -446,10 +446,10 @@ Windows authentication on {} offers NTLM: those logons get 401.1.",
 Windows authentication on {} offers Negotiate: logons that cannot use Kerberos (by IP address, \
 alias without SPN, non-domain clients) fall back to NTLM and get 401.1.",
                 level.unwrap_or_default(),
-                display_path(&p)
+                display_path(p)
             )
         };
-        let mut d = located(FindingDraft::new(message), &p).fix(format!(
+        let mut d = located(FindingDraft::new(message), p).fix(format!(
             "reg add \"{MSV1_0}\" /v RestrictReceivingNTLMTraffic /t REG_DWORD /d 0 /f"
         ));
         d = d.evidence(ctx.registry_evidence(MSV1_0, "RestrictReceivingNTLMTraffic"));
@@ -527,9 +527,9 @@ fn check_lm_compatibility(ctx: &HostContext, sink: &mut Sink) {
             FindingDraft::new(format!(
                 "LmCompatibilityLevel is 5 on {who}: clients that still send LM or NTLMv1 \
 responses get 401.1 from Windows authentication on {} (run the fix on those clients).",
-                display_path(&p)
+                display_path(p)
             )),
-            &p,
+            p,
         )
         .fix(format!(
             "reg add \"{LSA}\" /v LmCompatibilityLevel /t REG_DWORD /d 3 /f"
@@ -601,7 +601,7 @@ fn check_kernel_mode_custom_identity(ctx: &HostContext, sink: &mut Sink) {
         if reported.covers(&p.site, &p.url_path, &pool_name.to_lowercase()) {
             continue;
         }
-        let Some(w) = windows_auth(ctx, &p) else {
+        let Some(w) = windows_auth(ctx, p) else {
             continue;
         };
         if !w.negotiate() {
@@ -625,7 +625,7 @@ fn check_kernel_mode_custom_identity(ctx: &HostContext, sink: &mut Sink) {
         else {
             continue;
         };
-        let target = display_path(&p);
+        let target = display_path(p);
         let hosts: Vec<String> = ctx
             .config
             .site(&p.site)
@@ -651,11 +651,11 @@ Kerberos tickets with the machine account, but pool {} runs as {}: if HTTP/{spn_
 registered to that account (setspn -Q HTTP/{spn_host}), Kerberos logons get 401.1.",
                 pool.name, user.value
             )),
-            &p,
+            p,
         )
         .key(pool.name.to_lowercase())
         .steps(vec![set_at(
-            &p,
+            p,
             sections::WINDOWS_AUTHENTICATION,
             "useAppPoolCredentials",
             "True",
@@ -716,7 +716,7 @@ fn check_digest_on_workgroup(ctx: &HostContext, sink: &mut Sink) {
         if reported.covers(&p.site, "/", "") {
             continue;
         }
-        let (on, v) = ctx.method_enabled(&p, sections::DIGEST_AUTHENTICATION);
+        let (on, v) = ctx.method_enabled(p, sections::DIGEST_AUTHENTICATION);
         if !on {
             continue;
         }
@@ -733,16 +733,16 @@ fn check_digest_on_workgroup(ctx: &HostContext, sink: &mut Sink) {
                 continue;
             }
         }
-        let target = display_path(&p);
-        let others = enabled_methods(ctx, &p).into_iter().any(|(m, _)| {
+        let target = display_path(p);
+        let others = enabled_methods(ctx, p).into_iter().any(|(m, _)| {
             m.section == sections::WINDOWS_AUTHENTICATION
                 || m.section == sections::BASIC_AUTHENTICATION
         });
-        let disable = set_at(&p, sections::DIGEST_AUTHENTICATION, "enabled", "False");
+        let disable = set_at(p, sections::DIGEST_AUTHENTICATION, "enabled", "False");
         let fix = if others {
             vec![disable]
         } else {
-            let mut steps = challenge_steps(ctx, &p);
+            let mut steps = challenge_steps(ctx, p);
             steps.push(disable);
             steps
         };
@@ -757,7 +757,7 @@ fn check_digest_on_workgroup(ctx: &HostContext, sink: &mut Sink) {
                 "Digest authentication is enabled for {target}, but {who} is not in an Active \
 Directory domain: digest logons cannot be validated and get 401.1."
             )),
-            &p,
+            p,
         )
         .steps(fix);
         d = value_evidence(d, "digestAuthentication", "enabled", v.as_ref());
@@ -813,7 +813,7 @@ keep in sync, CIS 1.6): `appcmd set config \"Site\" \
 fn check_anonymous_custom_account(ctx: &HostContext, sink: &mut Sink) {
     let mut reported = Reported::default();
     for p in ctx.site_paths() {
-        let anon = ctx.section(&p, sections::ANONYMOUS_AUTHENTICATION);
+        let anon = ctx.section(p, sections::ANONYMOUS_AUTHENTICATION);
         let Some((user, name)) = anonymous_user(&anon) else {
             continue;
         };
@@ -846,7 +846,7 @@ fn check_anonymous_custom_account(ctx: &HostContext, sink: &mut Sink) {
             }
         };
         let password = SecretState::of(anon.attribute("password"));
-        let target = display_path(&p);
+        let target = display_path(p);
         let message = if account.enabled == Some(false) {
             format!(
                 "Anonymous requests to {target} log on as {name}, which is disabled: every \
@@ -864,10 +864,10 @@ configuration: they get 401.1 as soon as that password changes or expires, or th
 disabled or locked out."
             )
         };
-        let mut d = located(FindingDraft::new(message), &p)
+        let mut d = located(FindingDraft::new(message), p)
             .key(key.clone())
             .steps(vec![set_at(
-                &p,
+                p,
                 sections::ANONYMOUS_AUTHENTICATION,
                 "userName",
                 "",
@@ -970,7 +970,7 @@ fn check_anonymous_account_logon_fails(ctx: &HostContext, sink: &mut Sink) {
     let computer = ctx.snapshot.host.computer_name.as_deref();
     let mut reported = Reported::default();
     for p in ctx.site_paths() {
-        let anon = ctx.section(&p, sections::ANONYMOUS_AUTHENTICATION);
+        let anon = ctx.section(p, sections::ANONYMOUS_AUTHENTICATION);
         let Some((user, name)) = anonymous_user(&anon) else {
             continue;
         };
@@ -986,18 +986,18 @@ fn check_anonymous_account_logon_fails(ctx: &HostContext, sink: &mut Sink) {
             continue;
         }
         let count: u64 = groups.iter().map(|g| g.count).sum();
-        let target = display_path(&p);
+        let target = display_path(p);
         let mut d = located(
             FindingDraft::new(format!(
                 "Anonymous requests to {target} log on as {name}, and the Security log shows \
                  {count} failed logon(s) of that account ({}): every anonymous request gets 401.1.",
                 main.meaning
             )),
-            &p,
+            p,
         )
         .key(key.clone())
         .steps(vec![set_at(
-            &p,
+            p,
             sections::ANONYMOUS_AUTHENTICATION,
             "userName",
             "",

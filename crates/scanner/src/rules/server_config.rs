@@ -59,7 +59,7 @@ fn check_no_authentication_method(ctx: &HostContext, sink: &mut Sink) {
         }
         let states: Vec<_> = METHODS
             .iter()
-            .map(|(section, element)| (*element, ctx.method_enabled(&p, section)))
+            .map(|(section, element)| (*element, ctx.method_enabled(p, section)))
             .collect();
         if states.iter().any(|(_, (enabled, _))| *enabled) {
             continue;
@@ -144,14 +144,14 @@ fn check_auth_module_missing(ctx: &HostContext, sink: &mut Sink) {
         if reported.covers(&p.site, &p.url_path, "") {
             continue;
         }
-        let enabled: Vec<_> = enabled_methods(ctx, &p)
+        let enabled: Vec<_> = enabled_methods(ctx, p)
             .into_iter()
-            .map(|(m, v)| (m, v, module_use(ctx, &p, m.module)))
+            .map(|(m, v)| (m, v, module_use(ctx, p, m.module)))
             .collect();
         if enabled.is_empty() || enabled.iter().any(|(_, _, u)| *u == ModuleUse::Usable) {
             continue;
         }
-        let target = display_path(&p);
+        let target = display_path(p);
         let names: Vec<String> = enabled
             .iter()
             .map(|(m, _, u)| {
@@ -159,7 +159,7 @@ fn check_auth_module_missing(ctx: &HostContext, sink: &mut Sink) {
                     ModuleUse::NotEnabled => "removed from <modules>".to_string(),
                     ModuleUse::NotLoaded => format!(
                         "not loaded: {}",
-                        module_precondition(ctx, &p, m.module).unwrap_or_default()
+                        module_precondition(ctx, p, m.module).unwrap_or_default()
                     ),
                     _ => "not installed".to_string(),
                 };
@@ -171,7 +171,7 @@ fn check_auth_module_missing(ctx: &HostContext, sink: &mut Sink) {
             .iter()
             .find(|(m, _, _)| m.feature.is_some())
             .unwrap_or(&enabled[0]);
-        let modules = ctx.section(&p, sections::MODULES);
+        let modules = ctx.section(p, sections::MODULES);
         let fix = match (u, m.feature) {
             (ModuleUse::NotEnabled, _) => format!(
                 "{APPCMD} set config \"{target}\" -section:system.webServer/modules /+\"[name='{}']\"{}",
@@ -190,7 +190,7 @@ fn check_auth_module_missing(ctx: &HostContext, sink: &mut Sink) {
 request gets 401.2.",
                 names.join(", ")
             )),
-            &p,
+            p,
         )
         .fix(fix);
         for (m, v, u) in &enabled {
@@ -205,7 +205,7 @@ request gets 401.2.",
                 }
                 ModuleUse::NotLoaded => {
                     let d = global_module_evidence(ctx, d, m.module);
-                    let why = module_precondition(ctx, &p, m.module).unwrap_or_default();
+                    let why = module_precondition(ctx, p, m.module).unwrap_or_default();
                     d.fact(EvidenceKind::Config, None, format!("{} {why}", m.module))
                 }
                 _ => global_module_evidence(ctx, d, m.module),
@@ -250,14 +250,14 @@ fn check_windows_auth_no_provider(ctx: &HostContext, sink: &mut Sink) {
         if reported.covers(&p.site, &p.url_path, "") {
             continue;
         }
-        let on = enabled_methods(ctx, &p);
+        let on = enabled_methods(ctx, p);
         let [(m, v)] = on.as_slice() else {
             continue;
         };
         if m.section != sections::WINDOWS_AUTHENTICATION {
             continue;
         }
-        let win = ctx.section(&p, sections::WINDOWS_AUTHENTICATION);
+        let win = ctx.section(p, sections::WINDOWS_AUTHENTICATION);
         let providers = win.child("providers");
         if providers
             .collection()
@@ -266,13 +266,13 @@ fn check_windows_auth_no_provider(ctx: &HostContext, sink: &mut Sink) {
         {
             continue;
         }
-        let target = display_path(&p);
+        let target = display_path(p);
         let mut d = located(
             FindingDraft::new(format!(
                 "Windows authentication is the only method for {target} and has no provider: \
 no challenge is sent and every request gets 401.2."
             )),
-            &p,
+            p,
         )
         .steps(
             ["Negotiate", "NTLM"]
@@ -421,17 +421,17 @@ fn check_url_authorization_allows_nobody(ctx: &HostContext, sink: &mut Sink) {
         if reported.covers(&p.site, &p.url_path, "") {
             continue;
         }
-        if module_use(ctx, &p, URL_AUTHORIZATION_MODULE) != ModuleUse::Usable {
+        if module_use(ctx, p, URL_AUTHORIZATION_MODULE) != ModuleUse::Usable {
             continue;
         }
-        let section = ctx.section(&p, sections::AUTHORIZATION);
+        let section = ctx.section(p, sections::AUTHORIZATION);
         let authz = UrlAuthz {
             rules: url_rules(&section),
         };
         if !authz.nobody() {
             continue;
         }
-        let target = display_path(&p);
+        let target = display_path(p);
         let deny_all = authz.deny_all();
         let no_allow = authz.allows().is_empty();
         let message = if deny_all.is_empty() {
@@ -465,7 +465,7 @@ fn check_url_authorization_allows_nobody(ctx: &HostContext, sink: &mut Sink) {
                 commit_for(ctx, section.defined_at.last())
             ));
         }
-        let mut d = located(FindingDraft::new(message), &p).fix(fixes.join(" && "));
+        let mut d = located(FindingDraft::new(message), p).fix(fixes.join(" && "));
         d = global_module_evidence(ctx, d, URL_AUTHORIZATION_MODULE);
         if deny_all.is_empty() {
             d = defined_at_evidence(ctx, d, &section.defined_at, "authorization");
@@ -515,13 +515,13 @@ fn check_anonymous_denied_no_challenge(ctx: &HostContext, sink: &mut Sink) {
         if reported.covers(&p.site, &p.url_path, "") {
             continue;
         }
-        if module_use(ctx, &p, URL_AUTHORIZATION_MODULE) != ModuleUse::Usable {
+        if module_use(ctx, p, URL_AUTHORIZATION_MODULE) != ModuleUse::Usable {
             continue;
         }
-        let Some(anon) = only_anonymous(ctx, &p) else {
+        let Some(anon) = only_anonymous(ctx, p) else {
             continue;
         };
-        let section = ctx.section(&p, sections::AUTHORIZATION);
+        let section = ctx.section(p, sections::AUTHORIZATION);
         let authz = UrlAuthz {
             rules: url_rules(&section),
         };
@@ -532,7 +532,7 @@ fn check_anonymous_denied_no_challenge(ctx: &HostContext, sink: &mut Sink) {
         if deny.is_empty() && authz.allows_anonymous() {
             continue;
         }
-        let target = display_path(&p);
+        let target = display_path(p);
         let message = if deny.is_empty() {
             format!(
                 "IIS URL authorization at {target} allows only named users or roles, but only \
@@ -544,7 +544,7 @@ anonymous authentication is enabled: nobody can log on and requests get 401.2."
 authentication is enabled: no logon is offered and requests get 401.2."
             )
         };
-        let mut d = located(FindingDraft::new(message), &p).steps(challenge_steps(ctx, &p));
+        let mut d = located(FindingDraft::new(message), p).steps(challenge_steps(ctx, p));
         d = value_evidence(d, "anonymousAuthentication", "enabled", anon.as_ref());
         if deny.is_empty() {
             for r in authz.allows() {
@@ -615,14 +615,14 @@ fn check_aspnet_deny_anonymous(ctx: &HostContext, sink: &mut Sink) {
                 continue; // No managed code: ASP.NET authorization never runs.
             }
         }
-        let Some(anon) = only_anonymous(ctx, &p) else {
+        let Some(anon) = only_anonymous(ctx, p) else {
             continue;
         };
-        let authn = ctx.section(&p, sections::ASPNET_AUTHENTICATION);
+        let authn = ctx.section(p, sections::ASPNET_AUTHENTICATION);
         if authn.enum_value("mode") == Some("Forms") {
             continue;
         }
-        let authz = ctx.section(&p, sections::ASPNET_AUTHORIZATION);
+        let authz = ctx.section(p, sections::ASPNET_AUTHORIZATION);
         let Some(first) = authz
             .collection()
             .iter()
@@ -633,16 +633,16 @@ fn check_aspnet_deny_anonymous(ctx: &HostContext, sink: &mut Sink) {
         if first.element != "deny" {
             continue;
         }
-        let target = display_path(&p);
+        let target = display_path(p);
         let mode = authn.enum_value("mode").unwrap_or("Windows");
         let mut d = located(
             FindingDraft::new(format!(
                 "ASP.NET authorization denies anonymous users at {target} (mode {mode}, not \
 Forms), but only anonymous IIS authentication is enabled: requests get 401.2 with no logon prompt."
             )),
-            &p,
+            p,
         )
-        .steps(challenge_steps(ctx, &p));
+        .steps(challenge_steps(ctx, p));
         d = item_evidence(d, first);
         d = value_evidence(d, "authentication", "mode", authn.attribute("mode"));
         d = value_evidence(d, "anonymousAuthentication", "enabled", anon.as_ref());
@@ -687,7 +687,7 @@ fn check_client_cert_without_negotiate(ctx: &HostContext, sink: &mut Sink) {
         if reported.covers(&p.site, &p.url_path, "") {
             continue;
         }
-        let on = enabled_methods(ctx, &p);
+        let on = enabled_methods(ctx, p);
         let is_cert = |m: &AuthMethod| {
             m.section == sections::CLIENT_CERTIFICATE_MAPPING_AUTHENTICATION
                 || m.section == sections::IIS_CLIENT_CERTIFICATE_MAPPING_AUTHENTICATION
@@ -695,7 +695,7 @@ fn check_client_cert_without_negotiate(ctx: &HostContext, sink: &mut Sink) {
         if on.is_empty() || !on.iter().all(|(m, _)| is_cert(m)) {
             continue;
         }
-        let access = ctx.section(&p, sections::ACCESS);
+        let access = ctx.section(p, sections::ACCESS);
         let negotiates = access.has_flag("sslFlags", "SslNegotiateCert")
             || access.has_flag("sslFlags", "SslRequireCert");
         let site = ctx.config.site(&p.site);
@@ -703,7 +703,7 @@ fn check_client_cert_without_negotiate(ctx: &HostContext, sink: &mut Sink) {
         if negotiates && https {
             continue;
         }
-        let target = display_path(&p);
+        let target = display_path(p);
         let methods: Vec<&str> = on.iter().map(|(m, _)| m.label).collect();
         let why = match (negotiates, https) {
             (false, false) => {
@@ -746,7 +746,7 @@ fn check_client_cert_without_negotiate(ctx: &HostContext, sink: &mut Sink) {
 request gets 401.2.",
                 methods.join(" and ")
             )),
-            &p,
+            p,
         )
         .fix(fixes.join(" && "));
         for (m, v) in &on {

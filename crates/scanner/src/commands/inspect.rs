@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use crate::acl::{self, AccessDecision, IdentitySource};
 use crate::input::{discover, load, Input};
-use crate::rules::common::SitePath;
 use crate::rules::HostContext;
 use crate::snapshot::Snapshot;
 
@@ -133,18 +132,10 @@ pub fn access(path: &Path, site: &str, url: &str) -> anyhow::Result<AccessReport
         .config
         .resolve_path(site, url)
         .ok_or_else(|| anyhow::anyhow!("{site}{url}: path does not resolve"))?;
-    let p = SitePath {
-        site: r.site.clone(),
-        url_path: r.url_path.clone(),
-        application: r.application.clone(),
-        pool: r.application_pool.clone(),
-        physical_path: r.physical_path.clone(),
-        connect_as: r.connect_as.clone(),
-        skips_web_config: r
-            .web_configs
-            .iter()
-            .any(|w| w.file.is_some() && w.ignored.is_some()),
-    };
+    let p = ctx
+        .site_path_list(&r.site, std::iter::once(r.url_path.clone()))
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("{site}{url}: path does not resolve"))?;
     let sd = p.physical_path.as_deref().map(|f| ctx.folder_sd(f));
     let inputs = ctx.identity_inputs(&p);
     let mut identities = Vec::new();

@@ -199,16 +199,18 @@ pub struct HostConfig {
     global_modules: Vec<GlobalModule>,
     /// Resolved paths of [`HostConfig::effective`], by lower-cased `site\nurl`: every rule asks
     /// about the same paths.
-    targets: std::sync::Mutex<HashMap<String, std::sync::Arc<merge::Target>>>,
+    targets: std::sync::Mutex<HashMap<String, PathHandle>>,
     /// Merged sections by what they depend on ([`merge::MergeKey`]): shared between paths.
     merged: std::sync::Mutex<HashMap<merge::MergeKey, std::sync::Arc<merge::Merged>>>,
-    /// Answers of [`HostConfig::effective`] by (resolved path, section id): rules ask the same
-    /// question many times (every rule reads the authentication sections of every path). The
-    /// path is named by the address of its `targets` entry, kept alive here so it stays unique.
+}
+
+/// A site path resolved once ([`HostConfig::path_handle`]), with the sections already asked
+/// about it (a handful per path: a list beats a map).
+#[derive(Debug, Clone)]
+pub struct PathHandle {
+    target: Arc<Target>,
     #[allow(clippy::type_complexity)]
-    answers: std::sync::Mutex<
-        HashMap<(usize, u32), (std::sync::Arc<merge::Target>, std::sync::Arc<Effective>)>,
-    >,
+    answers: Arc<std::sync::Mutex<Vec<(u32, Arc<Effective>)>>>,
 }
 
 /// The configuration view of one site path: resolution done once, sections on demand.
@@ -400,7 +402,6 @@ impl HostConfig {
             global_modules: Vec::new(),
             targets: Default::default(),
             merged: Default::default(),
-            answers: Default::default(),
         };
         host.build_inventory(&env, &mut issues);
         host.map_web_configs();
@@ -733,43 +734,54 @@ impl HostConfig {
         url_path: &str,
         section: &str,
     ) -> std::sync::Arc<Effective> {
-        // One key string per lookup: this runs for every rule at every path. The path's
-        // resolution is cached; the merge itself is shared through `merged` (most paths of a
+        self.effective_on(&self.path_handle(site, url_path), section)
+    }
+
+    /// A resolved site path to ask [`HostConfig::effective_on`] about: resolution is done once,
+    /// and the path keeps the answers it gave (every rule reads the authentication sections of
+    /// every path). Cheap to clone.
+    pub fn path_handle(&self, site: &str, url_path: &str) -> PathHandle {
+        // One key string per lookup. The merge itself is shared through `merged` (most paths of a
         // host merge the same occurrences), so a host with 100,000 sites keeps one resolution per
         // path and one merge per distinct occurrence set, not a merged copy per path and section.
         let mut key = String::with_capacity(site.len() + url_path.len() + 1);
         resolve::push_lower(&mut key, site);
         key.push('\n');
         resolve::push_lower(&mut key, url_path);
-        let cached = self.targets.lock().ok().and_then(|m| m.get(&key).cloned());
-        let target = match cached {
-            Some(t) => t,
-            None => {
-                let t = std::sync::Arc::new(match self.site_idx(site) {
-                    Some(si) => self.target_for(si, resolve::url_segments(url_path), true),
-                    None => self.raw_target(&format!("{site}/{url_path}")),
-                });
-                if let Ok(mut m) = self.targets.lock() {
-                    m.insert(key, std::sync::Arc::clone(&t));
-                }
-                t
-            }
+        if let Some(h) = self.targets.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return h;
+        }
+        let target = match self.site_idx(site) {
+            Some(si) => self.target_for(si, resolve::url_segments(url_path), true),
+            None => self.raw_target(&format!("{site}/{url_path}")),
         };
+        let h = PathHandle {
+            target: std::sync::Arc::new(target),
+            answers: Default::default(),
+        };
+        if let Ok(mut m) = self.targets.lock() {
+            m.insert(key, h.clone());
+        }
+        h
+    }
+
+    /// The effective `section` at a path resolved by [`HostConfig::path_handle`].
+    pub fn effective_on(&self, path: &PathHandle, section: &str) -> std::sync::Arc<Effective> {
         let Some(sid) = self.registry.id(section) else {
-            return std::sync::Arc::new(merge::compute(self, &target, section));
+            return std::sync::Arc::new(merge::compute(self, &path.target, section));
         };
-        let answer_key = (std::sync::Arc::as_ptr(&target) as usize, sid);
-        if let Some((_, e)) = self
-            .answers
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&answer_key).cloned())
-        {
+        let known = |answers: &[(u32, std::sync::Arc<Effective>)]| {
+            answers
+                .iter()
+                .find(|(id, _)| *id == sid)
+                .map(|(_, e)| std::sync::Arc::clone(e))
+        };
+        if let Some(e) = path.answers.lock().ok().and_then(|a| known(&a)) {
             return e;
         }
-        let e = std::sync::Arc::new(merge::compute(self, &target, section));
-        if let Ok(mut m) = self.answers.lock() {
-            m.insert(answer_key, (target, std::sync::Arc::clone(&e)));
+        let e = std::sync::Arc::new(merge::compute(self, &path.target, section));
+        if let Ok(mut a) = path.answers.lock() {
+            a.push((sid, std::sync::Arc::clone(&e)));
         }
         e
     }

@@ -2,7 +2,7 @@
 //! pattern expansion (`web[01:20].contoso.com`), variable precedence, and the mapping of
 //! `ansible_*` / `ansible_winrm_*` / `iis_sweep_*` variables onto target settings.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -5,7 +5,7 @@ use crate::acl::{self, AppIdentityInputs, LogonMethod, PoolIdentityType, PoolLog
 use crate::finding::fix::{Commit, FixStep};
 use crate::finding::EvidenceKind;
 use crate::iis::{
-    precondition, sections, Effective, Item, ModuleState, Origin, PoolRuntime, Value,
+    precondition, sections, Effective, Item, ModuleState, Origin, PathHandle, PoolRuntime, Value,
 };
 use crate::snapshot::{windows_path_eq, FileRole};
 
@@ -42,6 +42,8 @@ pub struct SitePath {
     /// A web.config on the way to this path exists but is skipped (pool
     /// `enableConfigurationOverride=false` or vdir `allowSubDirConfig=false`).
     pub skips_web_config: bool,
+    /// The path as the configuration engine resolved it, for [`HostContext::section`].
+    pub handle: PathHandle,
 }
 
 impl<'a> HostContext<'a> {
@@ -73,13 +75,19 @@ impl<'a> HostContext<'a> {
         out
     }
 
-    fn site_path_list(&self, site: &str, urls: impl IntoIterator<Item = String>) -> Vec<SitePath> {
+    /// The site paths for `urls` of `site` (none when the site does not exist).
+    pub fn site_path_list(
+        &self,
+        site: &str,
+        urls: impl IntoIterator<Item = String>,
+    ) -> Vec<SitePath> {
         let mut out = Vec::new();
         let Some(site) = self.config.site(site) else {
             return out;
         };
         for p in urls {
             let r = self.config.resolve_path(&site.name, &p);
+            let handle = self.config.path_handle(&site.name, &p);
             out.push(SitePath {
                 site: site.name.clone(),
                 url_path: p,
@@ -92,6 +100,7 @@ impl<'a> HostContext<'a> {
                         .any(|w| w.file.is_some() && w.ignored.is_some())
                 }),
                 connect_as: r.and_then(|r| r.connect_as),
+                handle,
             });
         }
         out
@@ -99,7 +108,7 @@ impl<'a> HostContext<'a> {
 
     /// Effective section at a site path.
     pub fn section(&self, p: &SitePath, section: &str) -> std::sync::Arc<Effective> {
-        self.config.effective(&p.site, &p.url_path, section)
+        self.config.effective_on(&p.handle, section)
     }
 
     /// Whether an authentication section is enabled at a path, with the value that decides it.

@@ -30,8 +30,8 @@ pub struct Site {
     pub bindings: Vec<Binding>,
     /// Applications (the root application has path `/`).
     pub applications: Vec<Application>,
-    /// Effective `logFile` settings.
-    pub log_file: LogFile,
+    /// Effective `logFile` settings (shared by the sites that set none of their own).
+    pub log_file: Arc<LogFile>,
     /// Where the `<site>` element is.
     pub origin: Origin,
 }
@@ -235,10 +235,7 @@ type Chain<'a> = Vec<(&'a XmlElement, &'a Arc<str>)>;
 fn pick(name: &str, chain: &Chain<'_>, default: Option<&'static str>) -> Option<Value> {
     for (el, path) in chain {
         if let Some(a) = el.attr(name) {
-            return Some(Value::new(
-                String::from(&*a.value),
-                Origin::file(path, a.line),
-            ));
+            return Some(Value::new(a.value.clone(), Origin::file(path, a.line)));
         }
     }
     default.map(|d| Value::new(d, Origin::SchemaDefault))
@@ -372,6 +369,7 @@ pub(crate) fn build_sites(
         .filter_map(|(d, p)| d.child("logFile").map(|l| (l, *p)))
         .collect();
     let site_default_chain: Chain<'_> = site_defaults.clone();
+    let mut default_log_file: Option<Arc<LogFile>> = None;
 
     for (section, path) in sites_sections {
         for s in section.children_named("site") {
@@ -436,20 +434,14 @@ pub(crate) fn build_sites(
             }
             let mut log_chain: Chain<'_> =
                 s.children_named("logFile").map(|l| (l, *path)).collect();
-            log_chain.extend(default_log.iter().copied());
-            let la = schema::LOG_FILE.attrs;
-            let directory = pick_schema("directory", &log_chain, la);
-            let (directory_expanded, notes) = env.expand(&directory.value);
-            let log_file = LogFile {
-                enabled: pick_schema("enabled", &log_chain, la),
-                log_format: pick_schema("logFormat", &log_chain, la),
-                directory,
-                directory_expanded,
-                period: pick_schema("period", &log_chain, la),
-                log_ext_file_flags: pick_schema("logExtFileFlags", &log_chain, la),
-                log_target_w3c: pick_schema("logTargetW3C", &log_chain, la),
-                local_time_rollover: pick_schema("localTimeRollover", &log_chain, la),
-                notes,
+            // Most sites only inherit siteDefaults: they share one value.
+            let log_file = if log_chain.is_empty() {
+                Arc::clone(
+                    default_log_file.get_or_insert_with(|| Arc::new(log_file(&default_log, env))),
+                )
+            } else {
+                log_chain.extend(default_log.iter().copied());
+                Arc::new(log_file(&log_chain, env))
             };
             let mut site_chain: Chain<'_> = vec![(s, *path)];
             site_chain.extend(site_default_chain.iter().copied());
@@ -552,6 +544,24 @@ pub(crate) fn build_sites(
         }
     }
     out
+}
+
+/// The effective `logFile` settings along `chain`.
+fn log_file(chain: &Chain<'_>, env: &Env) -> LogFile {
+    let la = schema::LOG_FILE.attrs;
+    let directory = pick_schema("directory", chain, la);
+    let (directory_expanded, notes) = env.expand(&directory.value);
+    LogFile {
+        enabled: pick_schema("enabled", chain, la),
+        log_format: pick_schema("logFormat", chain, la),
+        directory,
+        directory_expanded,
+        period: pick_schema("period", chain, la),
+        log_ext_file_flags: pick_schema("logExtFileFlags", chain, la),
+        log_target_w3c: pick_schema("logTargetW3C", chain, la),
+        local_time_rollover: pick_schema("localTimeRollover", chain, la),
+        notes,
+    }
 }
 
 /// `/`, or `/a/b` without a trailing slash; backslashes as slashes.

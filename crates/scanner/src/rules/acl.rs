@@ -302,9 +302,40 @@ web.config.",
 pub(super) struct Folder<'a> {
     pub p: &'a SitePath,
     /// The physical folder.
-    pub path: String,
-    pub inputs: AppIdentityInputs,
-    pub identities: Vec<ContentIdentity>,
+    pub path: &'a str,
+    pub inputs: &'a AppIdentityInputs,
+    pub identities: &'a [ContentIdentity],
+}
+
+/// What every rule of this family needs of a site path with a content folder, worked out once
+/// per host ([`HostContext::acl_folders`]).
+pub(crate) struct FolderFacts {
+    /// Index into [`HostContext::site_paths`].
+    index: usize,
+    path: String,
+    site: String,
+    norm: String,
+    inputs: AppIdentityInputs,
+    identities: Vec<ContentIdentity>,
+}
+
+fn folder_facts(ctx: &HostContext) -> Vec<FolderFacts> {
+    let mut out = Vec::new();
+    for (index, p) in ctx.site_paths().iter().enumerate() {
+        let Some(path) = p.physical_path.clone() else {
+            continue;
+        };
+        let inputs = ctx.identity_inputs(p);
+        out.push(FolderFacts {
+            index,
+            site: p.site.to_lowercase(),
+            norm: normalize_windows_path(&path),
+            identities: acl::content_identities(&inputs, &ctx.snapshot.accounts),
+            path,
+            inputs,
+        });
+    }
+    out
 }
 
 impl Folder<'_> {
@@ -355,24 +386,19 @@ enum Verdict {
 
 /// Runs `judge` once per (site, folder), shallow paths first.
 fn scan(ctx: &HostContext, sink: &mut Sink, mut judge: impl FnMut(&Folder) -> Verdict) {
-    let mut judged: Vec<(String, String)> = Vec::new();
-    let mut reported: Vec<(String, String, String)> = Vec::new();
-    for p in ctx.site_paths() {
-        let Some(path) = p.physical_path.clone() else {
-            continue;
-        };
-        let site = p.site.to_lowercase();
-        let norm = normalize_windows_path(&path);
+    let mut judged: Vec<(&str, &str)> = Vec::new();
+    let mut reported: Vec<(&str, &str, String)> = Vec::new();
+    let paths = ctx.site_paths();
+    for facts in ctx.acl_folders.get_or_init(|| folder_facts(ctx)) {
+        let (site, norm) = (facts.site.as_str(), facts.norm.as_str());
         if judged.iter().any(|(s, f)| *s == site && *f == norm) {
             continue;
         }
-        let inputs = ctx.identity_inputs(p);
-        let identities = acl::content_identities(&inputs, &ctx.snapshot.accounts);
         let folder = Folder {
-            p,
-            path,
-            inputs,
-            identities,
+            p: &paths[facts.index],
+            path: &facts.path,
+            inputs: &facts.inputs,
+            identities: &facts.identities,
         };
         match judge(&folder) {
             Verdict::NotApplicable => {}
@@ -392,7 +418,7 @@ fn scan(ctx: &HostContext, sink: &mut Sink, mut judge: impl FnMut(&Folder) -> Ve
                 if !covered {
                     sink.report(*draft);
                 }
-                reported.push((site.clone(), norm.clone(), cause));
+                reported.push((site, norm, cause));
                 judged.push((site, norm));
             }
         }
@@ -458,7 +484,7 @@ impl<'a> Naming<'a> {
 
 /// Loads the folder's security descriptor or says why it cannot be judged.
 fn folder_sd(ctx: &HostContext, f: &Folder) -> Result<SecurityDescriptor, Verdict> {
-    ctx.folder_sd(&f.path).map_err(Verdict::Skip)
+    ctx.folder_sd(f.path).map_err(Verdict::Skip)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -832,7 +858,7 @@ fn check_anonymous_iusr(ctx: &HostContext, sink: &mut Sink) {
             // U307 reports this folder.
             return Verdict::Fine;
         }
-        let Some(d) = denied_finding(f.p, &f.path, "IUSR", "*S-1-5-17", &rx, &sd, &names) else {
+        let Some(d) = denied_finding(f.p, f.path, "IUSR", "*S-1-5-17", &rx, &sd, &names) else {
             return Verdict::Fine;
         };
         report(d, "*S-1-5-17".into(), &sd, &den)
@@ -875,7 +901,7 @@ fn check_pool_mismatch(ctx: &HostContext, sink: &mut Sink) {
             den.what()
         ))
         .at(&f.p.site, f.p.application.as_deref(), Some(&f.p.url_path))
-        .physical(&f.path)
+        .physical(f.path)
         .fix(format!(
             "{APPCMD} set config \"{}\" \
              -section:system.webServer/security/authentication/anonymousAuthentication \
@@ -899,7 +925,7 @@ fn check_pool_mismatch(ctx: &HostContext, sink: &mut Sink) {
                 .unwrap_or_default();
             d = d.fact(
                 EvidenceKind::Acl,
-                Some(&f.path),
+                Some(f.path),
                 format!(
                     "ACE #{} {}{rendered}: allows {} to the pool identity",
                     e.index + 1,
@@ -909,7 +935,7 @@ fn check_pool_mismatch(ctx: &HostContext, sink: &mut Sink) {
             );
         }
         d = anonymous_user_evidence(ctx, f, d);
-        d = decision_evidence(d, &f.path, "IUSR", &sd, den.shown(), &names);
+        d = decision_evidence(d, f.path, "IUSR", &sd, den.shown(), &names);
         report(d, format!("mismatch {pool_name}"), &sd, &den)
     });
 }
@@ -988,10 +1014,10 @@ fn check_anonymous_pool_identity(ctx: &HostContext, sink: &mut Sink) {
         let Some(den) = Denial::of(&rx) else {
             return Verdict::Fine;
         };
-        let grantee = pool_grantee(&f.inputs, pr);
+        let grantee = pool_grantee(f.inputs, pr);
         let mut d = denial_draft(
             f.p,
-            &f.path,
+            f.path,
             &pr.description,
             "anonymous requests (which run as the application pool identity)",
             &grantee,
@@ -1005,7 +1031,7 @@ fn check_anonymous_pool_identity(ctx: &HostContext, sink: &mut Sink) {
             for (i, sid) in stale_pool_aces(&sd, &names.pools) {
                 d = d.fact(
                     EvidenceKind::Acl,
-                    Some(&f.path),
+                    Some(f.path),
                     format!(
                         "ACE #{} grants {sid}, a pool SID that matches no current pool (renamed \
                          pool?); {} ({}) has no ACE",
@@ -1044,7 +1070,7 @@ fn check_anonymous_custom_account(ctx: &HostContext, sink: &mut Sink) {
         let grantee = format!("*{}", pr.user_sid);
         let mut d = denial_draft(
             f.p,
-            &f.path,
+            f.path,
             name,
             &format!("anonymous requests (which run as {name})"),
             &grantee,
@@ -1097,7 +1123,7 @@ fn check_connect_as(ctx: &HostContext, sink: &mut Sink) {
             let grantee = format!("*{}", pr.user_sid);
             let mut d = denial_draft(
                 f.p,
-                &f.path,
+                f.path,
                 user,
                 &format!("requests (whose files are read as the connect-as account {user})"),
                 &grantee,
@@ -1126,7 +1152,7 @@ fn check_connect_as(ctx: &HostContext, sink: &mut Sink) {
             f.target()
         ))
         .at(&f.p.site, f.p.application.as_deref(), Some(&f.p.url_path))
-        .physical(&f.path)
+        .physical(f.path)
         .fix(format!(
             "{APPCMD} set vdir \"{vname}\" /userName:\"<DOMAIN\\account>\" /password:\"<password>\" \
              && icacls \"{}\" /grant \"<DOMAIN\\account>:(OI)(CI)RX\"",
@@ -1191,7 +1217,7 @@ fn check_authenticated_users(ctx: &HostContext, sink: &mut Sink) {
         let grantee = "*S-1-5-11";
         let mut d = denial_draft(
             f.p,
-            &f.path,
+            f.path,
             "Authenticated users",
             "authenticated (Windows/Basic/Digest) requests",
             grantee,
@@ -1202,7 +1228,7 @@ fn check_authenticated_users(ctx: &HostContext, sink: &mut Sink) {
         let readers = rx_grantees(&sd, &names);
         d = d.fact(
             EvidenceKind::Acl,
-            Some(&f.path),
+            Some(f.path),
             if readers.is_empty() {
                 "no ACE grants Read & Execute to anyone".to_string()
             } else {
@@ -1270,7 +1296,7 @@ fn watched_sids(f: &Folder) -> Vec<Sid> {
 /// The deny ACEs the identity rules U301–U304 report at this folder.
 fn explained_denies(f: &Folder, sd: &SecurityDescriptor) -> Vec<usize> {
     let mut out = Vec::new();
-    for id in &f.identities {
+    for id in f.identities {
         let counts = match id.source {
             IdentitySource::Iusr => !f.is_unc(),
             IdentitySource::PoolIdentity
@@ -1308,7 +1334,7 @@ fn check_deny_ace(ctx: &HostContext, sink: &mut Sink) {
         }
         // Who reads here: the content identities, and the pool identity (web.config, code).
         let mut readers: Vec<(String, Principal)> = Vec::new();
-        for id in &f.identities {
+        for id in f.identities {
             if let Ok(pr) = &id.principal {
                 let label = match &id.source {
                     IdentitySource::Iusr => "IUSR (anonymous requests)".to_string(),
@@ -1408,8 +1434,8 @@ fn check_deny_ace(ctx: &HostContext, sink: &mut Sink) {
             f.target()
         ))
         .at(&f.p.site, f.p.application.as_deref(), Some(&f.p.url_path))
-        .physical(&f.path)
-        .steps(remove_deny_steps(&f.path, &sd, &indexes));
+        .physical(f.path)
+        .steps(remove_deny_steps(f.path, &sd, &indexes));
         for (i, v) in &blocks {
             let mut per_reader: Vec<(String, Vec<&str>)> = Vec::new();
             for (w, scope) in v {
@@ -1425,7 +1451,7 @@ fn check_deny_ace(ctx: &HostContext, sink: &mut Sink) {
             if let Some(a) = ace_at(&sd, *i) {
                 d = d.fact(
                     EvidenceKind::Acl,
-                    Some(&f.path),
+                    Some(f.path),
                     format!(
                         "ACE #{} {a} = {}: denies {} to {}",
                         i + 1,
@@ -1486,10 +1512,10 @@ fn check_stale_pool_sid(ctx: &HostContext, sink: &mut Sink) {
                 sids.push(t);
             }
         }
-        let mut steps = vec![grant_read(&f.path, &format!("IIS AppPool\\{}", pool.name))];
+        let mut steps = vec![grant_read(f.path, &format!("IIS AppPool\\{}", pool.name))];
         for s in &sids {
             steps.push(FixStep::RemoveAces {
-                path: f.path.clone(),
+                path: f.path.to_string(),
                 trustee: format!("*{s}"),
                 deny_only: false,
             });
@@ -1504,13 +1530,13 @@ fn check_stale_pool_sid(ctx: &HostContext, sink: &mut Sink) {
             f.target()
         ))
         .at(&f.p.site, f.p.application.as_deref(), Some(&f.p.url_path))
-        .physical(&f.path)
+        .physical(f.path)
         .steps(steps);
         for (i, _) in &stale {
             if let Some(a) = ace_at(&sd, *i) {
                 d = d.fact(
                     EvidenceKind::Acl,
-                    Some(&f.path),
+                    Some(f.path),
                     format!(
                         "ACE #{} {a} = {}: pool SID of no current pool",
                         i + 1,
@@ -1521,7 +1547,7 @@ fn check_stale_pool_sid(ctx: &HostContext, sink: &mut Sink) {
         }
         d = d.fact(
             EvidenceKind::Acl,
-            Some(&f.path),
+            Some(f.path),
             format!(
                 "no ACE for IIS APPPOOL\\{} ({pool_sid}); current pools: {}",
                 pool.name,

@@ -16,6 +16,8 @@ pub struct HostContext<'a> {
     pub config: HostConfig,
     /// [`HostContext::site_paths`], computed once for all rules.
     pub(crate) site_paths: std::sync::OnceLock<Vec<super::common::SitePath>>,
+    /// The content folders of the site paths, for the ACL rules (worked out once per host).
+    pub(crate) acl_folders: std::sync::OnceLock<Vec<super::acl::FolderFacts>>,
     /// [`HostContext::folder_sd`] answers by normalised folder path.
     #[allow(clippy::type_complexity)]
     pub(crate) folder_sds: std::sync::Mutex<
@@ -30,6 +32,7 @@ impl<'a> HostContext<'a> {
             config: HostConfig::from_snapshot(snapshot),
             site_paths: std::sync::OnceLock::new(),
             folder_sds: Default::default(),
+            acl_folders: std::sync::OnceLock::new(),
         }
     }
 

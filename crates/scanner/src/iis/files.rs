@@ -58,7 +58,7 @@ pub(crate) struct SectionDecl {
 #[derive(Debug, Clone)]
 pub(crate) struct SectionInfo {
     /// Canonical name (schema spelling when known).
-    pub name: String,
+    pub name: std::sync::Arc<str>,
     pub schema: Option<&'static schema::SectionSchema>,
     pub override_mode_default: OverrideMode,
     pub override_origin: Origin,
@@ -186,7 +186,7 @@ impl Registry {
         SectionInfo {
             allow_definition: self.allow_definition(&canonical),
             allow_location: self.allow_location(&canonical),
-            name: canonical,
+            name: canonical.as_str().into(),
             schema: sch,
             override_mode_default: m,
             override_origin: o,

@@ -48,6 +48,17 @@ pub(crate) struct Target {
     pub global_files: Vec<(u32, u32)>,
     /// web.config files down the path.
     pub steps: Vec<Step>,
+    /// Site name, URL path and config path as every answer at this target quotes them (made
+    /// once, shared).
+    pub names: std::sync::OnceLock<TargetNames>,
+}
+
+/// The names an [`Effective`] quotes, shared by the answers at one target.
+#[derive(Debug, Clone)]
+pub(crate) struct TargetNames {
+    site: Arc<str>,
+    url_path: Arc<str>,
+    config_path: Arc<str>,
 }
 
 /// One web.config on the path.
@@ -62,6 +73,14 @@ pub(crate) struct Step {
 impl Target {
     fn depth(&self) -> u32 {
         u32::try_from(self.bounds.len().saturating_sub(1)).unwrap_or(0)
+    }
+
+    fn names(&self) -> &TargetNames {
+        self.names.get_or_init(|| TargetNames {
+            site: Arc::from(self.site_name.as_str()),
+            url_path: Arc::from(self.url_path()),
+            config_path: Arc::from(self.config_path_at(self.depth())),
+        })
     }
 
     fn abs_key(&self, j: u32) -> &str {
@@ -229,10 +248,10 @@ pub(crate) fn compute(h: &HostConfig, t: &Target, section: &str) -> Effective {
         }
     };
     Effective {
-        site: t.site_name.clone(),
-        url_path: t.url_path(),
-        config_path: t.config_path_at(t.depth()),
-        section: info.name.clone(),
+        site: Arc::clone(&t.names().site),
+        url_path: Arc::clone(&t.names().url_path),
+        config_path: Arc::clone(&t.names().config_path),
+        section: Arc::clone(&info.name),
         known_section: info.schema.is_some(),
         override_mode: merged.override_mode.clone(),
         element: Arc::clone(&merged.element),
@@ -309,7 +328,7 @@ fn merge_cands(h: &HostConfig, t: &Target, section: &str, cands: Vec<Cand>) -> E
                     kind,
                     file: file.path.to_string(),
                     line,
-                    section: name.clone(),
+                    section: name.to_string(),
                     config_path: t.config_path_at(c.depth),
                     message,
                 });
@@ -352,9 +371,9 @@ fn merge_cands(h: &HostConfig, t: &Target, section: &str, cands: Vec<Cand>) -> E
             origin: default_origin,
         });
     Effective {
-        site: t.site_name.clone(),
-        url_path: t.url_path(),
-        config_path: t.config_path_at(t.depth()),
+        site: Arc::clone(&t.names().site),
+        url_path: Arc::clone(&t.names().url_path),
+        config_path: Arc::clone(&t.names().config_path),
         section: name,
         known_section: sch.is_some(),
         override_mode,

@@ -330,13 +330,13 @@ pub(crate) enum LockKind {
 #[derive(Debug, Clone, Serialize)]
 pub struct Effective {
     /// Site name (as configured), or empty for server level.
-    pub site: String,
+    pub site: std::sync::Arc<str>,
     /// Normalized URL path (`/`, `/app/sub`).
-    pub url_path: String,
+    pub url_path: std::sync::Arc<str>,
     /// IIS config path (`MACHINE/WEBROOT/APPHOST/Site/app/sub`).
-    pub config_path: String,
+    pub config_path: std::sync::Arc<str>,
     /// Section path (`system.webServer/security/authentication/windowsAuthentication`).
-    pub section: String,
+    pub section: std::sync::Arc<str>,
     /// Whether the section has a schema entry in [`super::schema`].
     pub known_section: bool,
     /// Whether a web.config at this path may set the section (and where that is decided).

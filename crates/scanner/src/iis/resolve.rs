@@ -211,6 +211,7 @@ impl HostConfig {
             app_roots,
             global_files,
             steps,
+            names: Default::default(),
         }
     }
 
@@ -301,6 +302,7 @@ impl HostConfig {
             app_roots: Vec::new(),
             global_files,
             steps: Vec::new(),
+            names: Default::default(),
         }
     }
 

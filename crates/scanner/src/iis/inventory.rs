@@ -351,9 +351,16 @@ pub(crate) fn build_sites(
     env: &Env,
     issues: &mut Vec<ConfigIssue>,
 ) -> Vec<Site> {
-    let mut out: Vec<Site> = Vec::new();
-    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let mut ids: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    // Sized up front: a host may have 100,000 sites, and growing by doubling copies them all.
+    let count: usize = sites_sections
+        .iter()
+        .map(|(s, _)| s.children_named("site").count())
+        .sum();
+    let mut out: Vec<Site> = Vec::with_capacity(count);
+    let mut names: foldhash::HashSet<String> =
+        foldhash::HashSet::with_capacity_and_hasher(count, Default::default());
+    let mut ids: foldhash::HashSet<u64> =
+        foldhash::HashSet::with_capacity_and_hasher(count, Default::default());
     let last = |name: &str| -> Vec<(&XmlElement, &Arc<str>)> {
         sites_sections
             .iter()

@@ -202,6 +202,8 @@ pub struct HostConfig {
     targets: std::sync::Mutex<HashMap<String, PathHandle>>,
     /// Merged sections by what they depend on ([`merge::MergeKey`]): shared between paths.
     merged: std::sync::Mutex<HashMap<merge::MergeKey, std::sync::Arc<merge::Merged>>>,
+    /// [`HostConfig::location_urls`].
+    location_urls: std::sync::OnceLock<HashMap<usize, Vec<String>>>,
 }
 
 /// A site path resolved once ([`HostConfig::path_handle`]), with the sections already asked
@@ -402,6 +404,7 @@ impl HostConfig {
             global_modules: Vec::new(),
             targets: Default::default(),
             merged: Default::default(),
+            location_urls: Default::default(),
         };
         host.build_inventory(&env, &mut issues);
         host.map_web_configs();
@@ -798,6 +801,50 @@ impl HostConfig {
         self.at(site, url_path).map(|v| v.resolved().clone())
     }
 
+    /// The URL paths that `<location>` tags and web.config files name, by site index: worked out
+    /// once per host (per site it would be sites × locations).
+    fn location_urls(&self) -> &HashMap<usize, Vec<String>> {
+        self.location_urls.get_or_init(|| {
+            let mut out: HashMap<usize, Vec<String>> = HashMap::new();
+            for f in self.files.iter().filter(|f| {
+                matches!(
+                    f.role,
+                    FileRole::ApplicationHost | FileRole::MachineConfig | FileRole::RootWebConfig
+                )
+            }) {
+                for by_path in f.index.values() {
+                    for (p, ids) in by_path {
+                        let first = p.split('/').next().unwrap_or("");
+                        let Some(&si) = self.site_index.get(first) else {
+                            continue;
+                        };
+                        let raw = &self.instances[ids[0] as usize].raw_path;
+                        let segs = resolve::url_segments(raw);
+                        out.entry(si)
+                            .or_default()
+                            .push(merge::url_of(segs.get(1..).unwrap_or(&[])));
+                    }
+                }
+            }
+            for (file, wsi, url) in &self.web_config_urls {
+                let urls = out.entry(*wsi).or_default();
+                urls.push(url.clone());
+                for by_path in self.files[*file as usize].index.values() {
+                    for (p, ids) in by_path {
+                        if p.is_empty() {
+                            continue;
+                        }
+                        let raw = &self.instances[ids[0] as usize].raw_path;
+                        let mut segs = resolve::url_segments(url);
+                        segs.extend(resolve::url_segments(raw));
+                        urls.push(merge::url_of(&segs));
+                    }
+                }
+            }
+            out
+        })
+    }
+
     /// URL paths worth evaluating for a site: the root, each application and virtual
     /// directory, each location path naming the site, each folder holding a web.config (and
     /// the location paths inside it). Sorted, without case-insensitive duplicates.
@@ -813,41 +860,8 @@ impl HostConfig {
                 out.push(v.url_path.clone());
             }
         }
-        let site_lc = s.name.to_lowercase();
-        for f in self.files.iter().filter(|f| {
-            matches!(
-                f.role,
-                FileRole::ApplicationHost | FileRole::MachineConfig | FileRole::RootWebConfig
-            )
-        }) {
-            for by_path in f.index.values() {
-                for (p, ids) in by_path {
-                    let first = p.split('/').next().unwrap_or("");
-                    if first != site_lc {
-                        continue;
-                    }
-                    let raw = &self.instances[ids[0] as usize].raw_path;
-                    let segs = resolve::url_segments(raw);
-                    out.push(merge::url_of(segs.get(1..).unwrap_or(&[])));
-                }
-            }
-        }
-        for (file, wsi, url) in &self.web_config_urls {
-            if *wsi != si {
-                continue;
-            }
-            out.push(url.clone());
-            for by_path in self.files[*file as usize].index.values() {
-                for (p, ids) in by_path {
-                    if p.is_empty() {
-                        continue;
-                    }
-                    let raw = &self.instances[ids[0] as usize].raw_path;
-                    let mut segs = resolve::url_segments(url);
-                    segs.extend(resolve::url_segments(raw));
-                    out.push(merge::url_of(&segs));
-                }
-            }
+        if let Some(more) = self.location_urls().get(&si) {
+            out.extend(more.iter().cloned());
         }
         let mut seen = BTreeSet::new();
         out.retain(|p| seen.insert(p.to_lowercase()));

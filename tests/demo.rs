@@ -73,29 +73,40 @@ fn planted_failed_logons_are_cited_by_the_finding() {
         &std::fs::read_to_string(out.path().join("demo-fleet/answers.json")).unwrap(),
     )
     .unwrap();
-    let planted: Vec<_> = key.answers.iter().filter(|a| a.rule == "U107").collect();
-    assert!(!planted.is_empty(), "seed 2 plants U107 on 3 of 50 hosts");
-    for a in planted {
-        let f = report
-            .findings
-            .iter()
-            .find(|f| f.rule == "U107" && f.host.eq_ignore_ascii_case(&a.host))
-            .unwrap_or_else(|| panic!("U107 not found on {}", a.host));
-        let events: Vec<&str> = f
-            .evidence
-            .iter()
-            .filter(|e| e.kind == iis_sweep::finding::EvidenceKind::Event)
-            .map(|e| e.text.as_str())
-            .collect();
-        assert!(!events.is_empty(), "{f:#?}");
+    // U107: the anonymous account (w3wp.exe, cleartext logon); H011: a pool's account (WAS,
+    // batch logon).
+    for (rule, logon, process) in [
+        ("U107", "logon type 8", "w3wp.exe"),
+        ("H011", "logon type 4", "svchost.exe"),
+    ] {
+        let planted: Vec<_> = key.answers.iter().filter(|a| a.rule == rule).collect();
         assert!(
-            events.iter().all(|t| t.contains("event 4625")
-                && t.contains("logon type 8")
-                && t.contains("w3wp.exe")),
-            "{events:?}"
+            !planted.is_empty(),
+            "seed 2 plants {rule} on some of 50 hosts"
         );
-        let host = report.hosts.iter().find(|h| h.name == f.host).unwrap();
-        assert!(host.coverage.parts.iter().any(|p| p.part == "Security log"));
+        for a in planted {
+            let f = report
+                .findings
+                .iter()
+                .find(|f| f.rule == rule && f.host.eq_ignore_ascii_case(&a.host))
+                .unwrap_or_else(|| panic!("{rule} not found on {}", a.host));
+            assert_eq!(f.site, a.site, "{f:#?}");
+            let events: Vec<&str> = f
+                .evidence
+                .iter()
+                .filter(|e| e.kind == iis_sweep::finding::EvidenceKind::Event)
+                .map(|e| e.text.as_str())
+                .collect();
+            assert!(!events.is_empty(), "{f:#?}");
+            assert!(
+                events
+                    .iter()
+                    .all(|t| t.contains("event 4625") && t.contains(logon) && t.contains(process)),
+                "{events:?}"
+            );
+            let host = report.hosts.iter().find(|h| h.name == f.host).unwrap();
+            assert!(host.coverage.parts.iter().any(|p| p.part == "Security log"));
+        }
     }
 }
 

@@ -49,6 +49,7 @@ fn rule_code_table_matches_the_registry() {
 fn simulator_plants_exactly_the_registered_rules() {
     let planted: BTreeSet<String> = iis_sweep_sim::generate::PLANT_RATES
         .iter()
+        .chain(iis_sweep_sim::generate::LATER_PLANT_RATES)
         .map(|(code, _)| code.to_string())
         .collect();
     assert_eq!(planted, registry());

@@ -7,11 +7,11 @@ mod support;
 use support::*;
 
 use iis_sweep::finding::Finding;
-use iis_sweep::snapshot::RegistryData;
+use iis_sweep::snapshot::{RegistryData, SecurityEvent, SecurityLog};
 
 const MY_RULES: &[&str] = &[
     "U302", "U303", "U304", "U305", "U306", "U307", "U308", "H001", "H002", "H003", "H004", "H005",
-    "H006", "H007", "H008", "H009", "H010", "C001", "C002", "C003", "C004",
+    "H006", "H007", "H008", "H009", "H010", "H011", "C001", "C002", "C003", "C004",
 ];
 
 const SHOP: &str = r"D:\Sites\Shop";
@@ -1155,4 +1155,88 @@ fn c004_silent_on_a_well_formed_web_config() {
         .web_config(SHOP_WEB_CONFIG, SHOP_DENY_ANONYMOUS)
         .build();
     assert!(run_rule(&snap, "C004").is_empty());
+}
+
+fn pool_logon_failure(user: &str, status: &str, substatus: &str, time: &str) -> SecurityEvent {
+    let data = [
+        ("TargetUserName", user),
+        ("TargetDomainName", "CONTOSO"),
+        ("Status", status),
+        ("SubStatus", substatus),
+        ("LogonType", "4"),
+        ("ProcessName", r"C:\Windows\System32\svchost.exe"),
+    ];
+    SecurityEvent {
+        id: 4625,
+        time: Some(time.into()),
+        data: data
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+/// Shop's pool account has an expired password: H011 names the pool, the 503 and the events;
+/// another account's failures and a pool without a specific account are not reported.
+#[test]
+fn h011_fires_when_the_security_log_shows_a_pool_account_failing() {
+    let mut snap = shop_custom_pool(Host::new("WEB-11"), ENC).build();
+    snap.security = Some(SecurityLog {
+        days: 7,
+        events: vec![
+            pool_logon_failure(
+                "svc-shop",
+                "0xC000006D",
+                "0xC0000071",
+                "2026-11-30T08:14:02Z",
+            ),
+            pool_logon_failure(
+                "svc-shop",
+                "0xC000006D",
+                "0xC0000071",
+                "2026-11-30T08:19:02Z",
+            ),
+            pool_logon_failure(
+                "svc-other",
+                "0xC000006E",
+                "0xC0000072",
+                "2026-11-30T08:20:00Z",
+            ),
+        ],
+        truncated: false,
+    });
+    snap.collected.security_log = true;
+    let found = run_rule(&snap, "H011");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let f = &found[0];
+    assert!(
+        f.message
+            .contains("Application pool Shop runs as CONTOSO\\svc-shop")
+            && f.message.contains("2 failed logon(s)")
+            && f.message.contains("password expired")
+            && f.message.contains("503"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.site.as_deref(), Some("Shop"));
+    assert!(evidence_has(f, "logon type 4, svchost.exe"));
+    assert!(!evidence_has(f, "svc-other"));
+    assert!(f.fix.contains("appcmd.exe set apppool \"Shop\""));
+    assert!(!f.fix.contains("QmFzZTY0"), "no stored secret in the fix");
+    assert_golden("H011-fires", std::slice::from_ref(f));
+
+    // The same failures, but the pool runs as its pool identity: nothing to say.
+    let mut plain = Host::new("WEB-12").build();
+    plain.security = snap.security.clone();
+    plain.collected.security_log = true;
+    assert!(run_rule(&plain, "H011").is_empty());
+    // No Security log: not evaluated, never clean.
+    snap.security = None;
+    snap.collected.security_log = false;
+    assert!(run_rule(&snap, "H011").is_empty());
+    assert!(analysis(&snap)
+        .host
+        .not_evaluated
+        .iter()
+        .any(|n| n.rule == "H011"));
 }

@@ -25,6 +25,7 @@ pub(super) static RULES: &[&Rule] = &[
     &POOL_PRIVILEGED_IDENTITY,
     &LM_COMPATIBILITY_WEAK,
     &URL_AUTHORIZATION_NOT_ENFORCED,
+    &super::logon::POOL_IDENTITY_LOGON_FAILS,
 ];
 
 const APPCMD: &str = r"%windir%\system32\inetsrv\appcmd.exe";

@@ -1003,40 +1003,151 @@ fn check_anonymous_account_logon_fails(ctx: &HostContext, sink: &mut Sink) {
             "",
         )]);
         d = value_evidence(d, "anonymousAuthentication", "userName", Some(user));
-        for g in &groups {
-            d = d.fact(
-                EvidenceKind::Event,
-                Some("Security log"),
-                format!(
-                    "{} × event {} {}: {}{} ({}){}{}{}",
-                    g.count,
-                    g.event_id,
-                    g.account,
-                    g.status,
-                    if g.substatus.is_empty() {
-                        String::new()
-                    } else {
-                        format!("/{}", g.substatus)
-                    },
-                    g.meaning,
-                    if g.logon_type.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", logon type {}", g.logon_type)
-                    },
-                    if g.process.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", {}", g.process)
-                    },
-                    match (&g.first, &g.last) {
-                        (Some(a), Some(b)) => format!(", {a} – {b}"),
-                        _ => String::new(),
-                    }
-                ),
-            );
-        }
+        d = event_evidence(d, &groups);
         sink.report(d);
         reported.add(&p.site, &p.url_path, &key);
+    }
+}
+
+/// One evidence line per group of failed logons: count, event, account, status (and
+/// sub-status), meaning, logon type, process and time span.
+fn event_evidence(mut d: FindingDraft, groups: &[&crate::events::FailedLogons]) -> FindingDraft {
+    for g in groups {
+        let mut text = format!(
+            "{} × event {} {}: {}",
+            g.count, g.event_id, g.account, g.status
+        );
+        if !g.substatus.is_empty() {
+            text.push_str(&format!("/{}", g.substatus));
+        }
+        text.push_str(&format!(" ({})", g.meaning));
+        if !g.logon_type.is_empty() {
+            text.push_str(&format!(", logon type {}", g.logon_type));
+        }
+        if !g.process.is_empty() {
+            text.push_str(&format!(", {}", g.process));
+        }
+        if let (Some(a), Some(b)) = (&g.first, &g.last) {
+            text.push_str(&format!(", {a} – {b}"));
+        }
+        d = d.fact(EvidenceKind::Event, Some("Security log"), text);
+    }
+    d
+}
+
+/// H011: the Security log shows an application pool's own account failing to log on.
+pub(super) static POOL_IDENTITY_LOGON_FAILS: Rule = Rule {
+    code: "H011",
+    name: "pool-identity-logon-fails",
+    title: "The Security log shows an application pool's account failing to log on",
+    substatus: &[Substatus::Hygiene],
+    severity: Severity::High,
+    needs: &[Fact::Config, Fact::SecurityLog],
+    docs: RuleDocs {
+        what: "Reads the failed logons of the host's Security log (event 4625, and 4776 with a \
+non-zero status) and reports each application pool whose `processModel` runs as a specific \
+account (`identityType=\"SpecificUser\"`) when that account's logons fail for a reason of the \
+account itself: disabled, locked out, password expired or changed (the stored one no longer \
+matches), account expired, logon type not granted, no such user. The events are the evidence; \
+the finding sits at the first site path the pool serves and names the others.",
+        why: "WAS logs on the pool's account to start its worker process. When that logon fails \
+the pool cannot start: after a few attempts it is stopped (rapid-fail protection) and every \
+request to its applications gets **503 Service Unavailable** — with no hint in IIS's own \
+configuration, because the configuration is unchanged; only the account is not.",
+        example: "<add name=\"Shop\"><processModel identityType=\"SpecificUser\" \
+userName=\"CONTOSO\\svc-shop\" password=\"[enc:IISWASOnlyCngProvider:…:enc]\" /></add>   +   \
+4625 CONTOSO\\svc-shop 0xC000006D/0xC0000071 (password expired), logon type 4 (batch)",
+        fix: "Repair the account (enable or unlock it, or set a new password), store the \
+password on the pool again — `appcmd set apppool \"Shop\" /processModel.password:\"…\"` — and \
+start it (`appcmd start apppool \"Shop\"`); or run the pool as ApplicationPoolIdentity (then \
+grant its `IIS AppPool\\Shop` identity what the account had).",
+    },
+    references: &[
+        "https://learn.microsoft.com/en-us/previous-versions/windows/it-pro/windows-10/security/threat-protection/auditing/event-4625",
+        "https://learn.microsoft.com/en-us/iis/configuration/system.applicationhost/applicationpools/add/processmodel",
+    ],
+    check: check_pool_identity_logon_fails,
+};
+
+fn check_pool_identity_logon_fails(ctx: &HostContext, sink: &mut Sink) {
+    let events = ctx
+        .snapshot
+        .security
+        .as_ref()
+        .map(|s| s.events.as_slice())
+        .unwrap_or_default();
+    let failing: Vec<crate::events::FailedLogons> = crate::events::group(events)
+        .into_iter()
+        .filter(|g| g.account_state())
+        .collect();
+    if failing.is_empty() {
+        return;
+    }
+    let computer = ctx.snapshot.host.computer_name.as_deref();
+    for pool in ctx.config.app_pools() {
+        if !pool
+            .identity_type
+            .value
+            .eq_ignore_ascii_case("SpecificUser")
+        {
+            continue;
+        }
+        let Some(user) = pool.user_name.as_ref() else {
+            continue;
+        };
+        let name = user.value.trim();
+        if name.is_empty() {
+            continue;
+        }
+        let groups: Vec<&crate::events::FailedLogons> = failing
+            .iter()
+            .filter(|g| crate::events::same_account(name, &g.account, computer))
+            .collect();
+        let Some(main) = groups.first() else {
+            continue;
+        };
+        let count: u64 = groups.iter().map(|g| g.count).sum();
+        // The applications the pool serves, shallowest first (site paths come sorted).
+        let served: Vec<&SitePath> = ctx
+            .site_paths()
+            .iter()
+            .filter(|p| {
+                p.pool
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&pool.name))
+            })
+            .collect();
+        let mut apps: Vec<String> = Vec::new();
+        for p in &served {
+            let t = display_path(p);
+            if !apps.contains(&t) {
+                apps.push(t);
+            }
+        }
+        let what = match apps.len() {
+            0 => "no site uses it now".to_string(),
+            1 => format!("{} answers 503", apps[0]),
+            2 | 3 => format!("{} answer 503", apps.join(", ")),
+            n => format!("{} and {} more answer 503", apps[..3].join(", "), n - 3),
+        };
+        let mut d = FindingDraft::new(format!(
+            "Application pool {} runs as {name}, and the Security log shows {count} failed \
+             logon(s) of that account ({}): the pool cannot start its worker process, so {what}.",
+            pool.name, main.meaning
+        ))
+        .key(pool.name.to_lowercase())
+        .fix(format!(
+            "Repair {name} (enable or unlock it, or set a new password), then store the password \
+             on the pool and start it: %windir%\\system32\\inetsrv\\appcmd.exe set apppool \"{}\" \
+             /processModel.password:\"<the account's password>\" && \
+             %windir%\\system32\\inetsrv\\appcmd.exe start apppool \"{}\"",
+            pool.name, pool.name
+        ));
+        if let Some(p) = served.first() {
+            d = located(d, p);
+        }
+        d = value_evidence(d, "processModel", "userName", Some(user));
+        d = event_evidence(d, &groups);
+        sink.report(d);
     }
 }

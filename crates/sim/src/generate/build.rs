@@ -30,6 +30,17 @@ pub(super) fn build_host(index: usize, seed: u64) -> HostModel {
     for &rule in &plan {
         b.plant(rule);
     }
+    // Plants added after the first fleets draw from their own stream, so every other host (and
+    // every figure quoted from the demo fleet) stays as it was.
+    let mut later = ChaCha8Rng::seed_from_u64(host_seed(seed, index) ^ 0x4830_3131);
+    for &(rule, rate) in super::LATER_PLANT_RATES {
+        if later.random_bool(rate) {
+            match rule {
+                "H011" => b.plant_h011(&mut later),
+                other => unreachable!("no plant for {other}"),
+            }
+        }
+    }
     b.finish();
     b.h
 }
@@ -2027,6 +2038,63 @@ impl Builder {
         self.log_count(si, 401, 1, win32);
         self.h.answer(Some(si), Some(&url), "U106");
         self.h.answer(Some(si), Some(&url), "U107");
+    }
+
+    /// H011: a new site whose pool runs as a domain account that the Security log shows
+    /// failing to log on (WAS's batch logon, `svchost.exe`): the pool cannot start.
+    fn plant_h011(&mut self, rng: &mut ChaCha8Rng) {
+        let si = self.new_plant_site(Identity::SpecificUser, true);
+        let Some(user) = self
+            .h
+            .pools
+            .iter()
+            .find(|p| {
+                self.h.sites[si]
+                    .apps
+                    .iter()
+                    .any(|a| a.pool.as_ref() == Some(&p.name))
+            })
+            .and_then(|p| p.user.clone())
+        else {
+            return;
+        };
+        let substatus =
+            ["0xc0000071", "0xc0000072", "0xc0000234", "0xc000006a"][rng.random_range(0..4usize)];
+        let (domain, name) = user.split_once('\\').unwrap_or(("", user.as_str()));
+        let count = 3 + rng.random_range(0..20u32);
+        for i in 0..count {
+            let time = self.h.collected_at - 90 - i as i64 * 61;
+            let data = [
+                ("SubjectUserSid", "S-1-5-18"),
+                ("TargetUserName", name),
+                ("TargetDomainName", domain),
+                (
+                    "Status",
+                    if substatus == "0xc000006a" {
+                        "0xc000006d"
+                    } else {
+                        "0xc000006e"
+                    },
+                ),
+                ("SubStatus", substatus),
+                ("LogonType", "4"),
+                ("LogonProcessName", "Advapi"),
+                ("AuthenticationPackageName", "Negotiate"),
+                ("ProcessName", r"C:\Windows\System32\svchost.exe"),
+                ("IpAddress", "-"),
+            ];
+            self.h
+                .failed_logons
+                .push(iis_sweep::snapshot::SecurityEvent {
+                    id: 4625,
+                    time: Some(super::render::rfc3339(time)),
+                    data: data
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                });
+        }
+        self.h.answer(Some(si), Some("/"), "H011");
     }
 
     fn plant_u201(&mut self) {

@@ -130,6 +130,7 @@
 //! | H008 | 4 % | new site whose own pool has `identityType="LocalSystem"` | — |
 //! | H009 | 5 % | `Lsa\LmCompatibilityLevel`=2 (host) | — |
 //! | H010 | 3 % | URL Authorization not installed; app web.config `system.webServer/security/authorization` Allow `roles="CONTOSO\Finance Users"` + Deny `?`; the path has anonymous off and Windows (or Basic+Ssl) on | — |
+//! | H011 | 2 % (own random stream, drawn after the other plants) | new site whose pool runs as `CONTOSO\svc-…` (SpecificUser), plus 3–22 failed logons (4625, logon type 4, `svchost.exe`) of that account: password expired, disabled, locked out or wrong | — |
 //! | C001 | 4 % | web.config (no unlock) with `anonymousAuthentication`/`windowsAuthentication`, `access sslFlags`, `ipSecurity`, or `httpErrors defaultPath` (locked attribute) | — |
 //! | C002 | 4 % | web.config `<add>` duplicating an inherited key: default document of the site root, `httpErrors` 404, `.json` mimeMap (IIS 10), or URL-auth Allow `*` | — |
 //! | C003 | 2.5 % | new site with its pool `enableConfigurationOverride="false"` and Forms + `deny ?` in its root web.config (path `/`), or root vdir `allowSubDirConfig="false"` with `system.web/authorization` in `\admin\web.config` (path `/admin`) | — |
@@ -159,6 +160,10 @@ use iis_sweep::snapshot::Snapshot;
 
 pub use render::{APPHOST_PATH, ROOT_WEB_CONFIG_PATH};
 pub use sid::app_pool_sid;
+
+/// Plants of rules added after the first fleets, with their rates: drawn from a stream of their
+/// own after the others, so the hosts (and figures) made with [`PLANT_RATES`] do not change.
+pub const LATER_PLANT_RATES: &[(&str, f64)] = &[("H011", 0.02)];
 
 /// Probability that a host gets each rule planted (see the module documentation).
 pub const PLANT_RATES: &[(&str, f64)] = &[

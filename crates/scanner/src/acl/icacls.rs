@@ -39,7 +39,7 @@ pub enum IcaclsFormat {
 
 /// Recognises and reads `icacls` text; `None` when the text is neither format.
 pub fn parse(text: &str) -> Option<(IcaclsFormat, Vec<IcaclsEntry>)> {
-    let text = &text[..floor_char_boundary(text, MAX_TEXT)];
+    let text = &text[..text.floor_char_boundary(MAX_TEXT)];
     let save = parse_save(text);
     if !save.is_empty() {
         return Some((IcaclsFormat::Save, save));
@@ -119,7 +119,7 @@ pub fn parse_listing(text: &str) -> Vec<IcaclsEntry> {
 /// the following lines when there are any, else at the first space after which a known trustee
 /// follows.
 fn split_path_line(line: &str, indent: Option<usize>) -> Option<(String, String)> {
-    if let Some(k) = indent.filter(|k| *k > 1 && line.is_char_boundary(*k) && *k <= line.len()) {
+    if let Some(k) = indent.filter(|k| *k > 1 && line.is_char_boundary(*k)) {
         let (path, ace) = line.split_at(k);
         if looks_like_ace(ace.trim()) && path.ends_with(' ') {
             return Some((path.trim_end().to_string(), ace.trim().to_string()));
@@ -241,16 +241,6 @@ pub fn trustee_sid(name: &str) -> Option<Sid> {
         }
     }
     well_known_sid(name)
-}
-
-fn floor_char_boundary(s: &str, max: usize) -> usize {
-    if s.len() <= max {
-        return s.len();
-    }
-    (0..=max)
-        .rev()
-        .find(|i| s.is_char_boundary(*i))
-        .unwrap_or(0)
 }
 
 /// Fuzzing entry point (`fuzz/fuzz_targets/parse_icacls.rs`): any bytes, as `icacls` text, must

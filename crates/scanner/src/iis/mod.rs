@@ -210,6 +210,8 @@ pub struct HostConfig {
 /// about it (a handful per path: a list beats a map).
 #[derive(Debug, Clone)]
 pub struct PathHandle {
+    /// The site's index; `None` for a site the host does not have.
+    site: Option<usize>,
     target: Arc<Target>,
     #[allow(clippy::type_complexity)]
     answers: Arc<std::sync::Mutex<Vec<(u32, Arc<Effective>)>>>,
@@ -754,11 +756,13 @@ impl HostConfig {
         if let Some(h) = self.targets.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return h;
         }
-        let target = match self.site_idx(site) {
+        let si = self.site_idx(site);
+        let target = match si {
             Some(si) => self.target_for(si, resolve::url_segments(url_path), true),
             None => self.raw_target(&format!("{site}/{url_path}")),
         };
         let h = PathHandle {
+            site: si,
             target: std::sync::Arc::new(target),
             answers: Default::default(),
         };
@@ -799,6 +803,11 @@ impl HostConfig {
     /// the web.config chain. `None` when the site does not exist.
     pub fn resolve_path(&self, site: &str, url_path: &str) -> Option<ResolvedPath> {
         self.at(site, url_path).map(|v| v.resolved().clone())
+    }
+
+    /// [`HostConfig::resolve_path`] for a path already resolved by [`HostConfig::path_handle`].
+    pub fn resolve_handle(&self, path: &PathHandle) -> Option<ResolvedPath> {
+        path.site.map(|si| self.resolved_for(si, &path.target))
     }
 
     /// The URL paths that `<location>` tags and web.config files name, by site index: worked out

@@ -86,8 +86,8 @@ impl<'a> HostContext<'a> {
             return out;
         };
         for p in urls {
-            let r = self.config.resolve_path(&site.name, &p);
             let handle = self.config.path_handle(&site.name, &p);
+            let r = self.config.resolve_handle(&handle);
             out.push(SitePath {
                 site: site.name.clone(),
                 url_path: p,

@@ -39,12 +39,19 @@ fn keep(value: &str) -> bool {
 /// Whether [`redact_text`] could change `text`: a `password`/`pwd` key or a URI with user
 /// information. Cheap (no allocation), for the parser's path over every attribute.
 pub fn may_hold_secret(text: &str) -> bool {
-    let has = |needle: &[u8]| {
-        text.as_bytes()
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
+    let bytes = text.as_bytes();
+    // Both words start with a 'p': look only where one does.
+    let word_at = |i: usize| {
+        let rest = &bytes[i..];
+        [&b"pwd"[..], b"password"]
+            .iter()
+            .any(|w| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w))
     };
-    has(b"pwd") || has(b"password") || (text.contains("://") && text.contains('@'))
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(i, b)| (*b | 0x20) == b'p' && word_at(i))
+        || (text.contains("://") && text.contains('@'))
 }
 
 /// Hides the secrets inside a connection string or URI: `Password=…`, `Pwd=…`,
@@ -145,8 +152,10 @@ fn redact_uri_passwords(text: &str) -> String {
 /// Whether an attribute holds nothing but a secret: `password`, machineKey's `validationKey`
 /// and `decryptionKey`.
 pub fn is_secret_attribute(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    SECRET_ATTRIBUTES.iter().any(|s| n == *s || n.ends_with(s))
+    let n = name.as_bytes();
+    SECRET_ATTRIBUTES
+        .iter()
+        .any(|s| n.len() >= s.len() && n[n.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes()))
 }
 
 /// Whether an appSettings-style `key` names a secret, making its `value` one.

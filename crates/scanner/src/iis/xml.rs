@@ -1,7 +1,7 @@
 //! XML reading: one configuration file text → an owned element tree with line numbers.
 //!
-//! `roxmltree` does the parsing (DTDs rejected, so no entity expansion and no XML bombs); this
-//! module bounds size, node count and nesting depth, tolerates a BOM and an
+//! `quick-xml` reads the text in one streaming pass (DTDs rejected, so no entity expansion and no
+//! XML bombs); this module builds the tree, checks well-formedness, bounds size, node count and nesting depth, tolerates a BOM and an
 //! `encoding="utf-16"` declaration (the collector already decoded the text), computes line
 //! numbers in O(log n) per node, and redacts secrets on the way in: a `password` attribute is
 //! stored as `[enc:<provider>:…:enc]` or as [`PLAINTEXT_MARK`], never as the password itself.
@@ -249,50 +249,40 @@ pub(crate) struct ParsedXml {
     pub secrets: Vec<FoundSecret>,
 }
 
-/// Byte offsets of line starts. Lookups in document order advance a cursor (amortized
-/// O(1)); out-of-order lookups fall back to binary search.
-struct LineIndex {
-    starts: Vec<usize>,
-    cursor: std::cell::Cell<usize>,
+/// Line numbers for byte offsets: the reader moves forward, so each lookup counts the newlines
+/// since the previous one (the text is scanned once); a lookup behind the last (an error
+/// position) counts from the top.
+struct LineCounter<'a> {
+    src: &'a str,
+    pos: std::cell::Cell<usize>,
+    line: std::cell::Cell<u32>,
 }
 
-impl LineIndex {
-    fn new(text: &str) -> Self {
-        let mut starts = Vec::with_capacity(text.len() / 40 + 1);
-        starts.push(0);
-        starts.extend(memchr_newlines(text.as_bytes()));
-        LineIndex {
-            starts,
-            cursor: std::cell::Cell::new(0),
+impl<'a> LineCounter<'a> {
+    fn new(src: &'a str) -> Self {
+        LineCounter {
+            src,
+            pos: std::cell::Cell::new(0),
+            line: std::cell::Cell::new(1),
         }
     }
 
     fn line(&self, pos: usize) -> u32 {
-        let mut idx = self.cursor.get();
-        if self.starts[idx] > pos {
-            idx = match self.starts.binary_search(&pos) {
-                Ok(i) => i,
-                Err(i) => i - 1,
-            };
+        let pos = pos.min(self.src.len());
+        let (from, line) = if pos >= self.pos.get() {
+            (self.pos.get(), self.line.get())
         } else {
-            while idx + 1 < self.starts.len() && self.starts[idx + 1] <= pos {
-                idx += 1;
-            }
-        }
-        self.cursor.set(idx);
-        u32::try_from(idx + 1).unwrap_or(u32::MAX)
+            (0, 1)
+        };
+        let seen = memchr::memchr_iter(b'\n', &self.src.as_bytes()[from..pos]).count();
+        let line = line.saturating_add(u32::try_from(seen).unwrap_or(u32::MAX));
+        self.pos.set(pos);
+        self.line.set(line);
+        line
     }
 }
 
-fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .map(|(i, _)| i + 1)
-}
-
-/// Prepares a decoded text for roxmltree: drops a leading BOM and rewrites an
+/// Prepares a decoded text for the reader: drops a leading BOM and rewrites an
 /// `encoding="utf-16"` (or `unicode`) declaration to UTF-8 in place, keeping every byte offset
 /// after it unchanged so positions stay right.
 fn prepare(text: &str) -> std::borrow::Cow<'_, str> {
@@ -331,6 +321,12 @@ fn prepare(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Parses one file text.
+///
+/// One streaming pass (quick-xml) straight into [`XmlElement`]s: no intermediate document
+/// tree. What a conforming parser refuses is refused here too: mismatched or unclosed tags,
+/// duplicate or unquoted attributes, unknown entities, text or a second element outside the
+/// root, a DTD. Namespace prefixes are dropped from element and attribute names and `xmlns`
+/// declarations are not attributes (IIS ignores namespaces; `xdt:Transform` reads `Transform`).
 pub(crate) fn parse(text: &str) -> Result<ParsedXml, XmlError> {
     if text.len() > MAX_FILE_BYTES {
         return Err(XmlError {
@@ -345,148 +341,311 @@ pub(crate) fn parse(text: &str) -> Result<ParsedXml, XmlError> {
         });
     }
     let prepared = prepare(text);
-    let opts = roxmltree::ParsingOptions {
-        allow_dtd: false,
-        nodes_limit: MAX_NODES,
-        ..roxmltree::ParsingOptions::default()
-    };
-    let doc = match roxmltree::Document::parse_with_options(&prepared, opts) {
-        Ok(d) => d,
-        Err(e) => {
-            let pos = e.pos();
-            let kind = match e {
-                roxmltree::Error::DtdDetected => XmlErrorKind::Dtd,
-                roxmltree::Error::NodesLimitReached => XmlErrorKind::TooManyNodes,
-                _ => XmlErrorKind::Malformed,
-            };
-            let message = match kind {
-                XmlErrorKind::Dtd => {
-                    "the file has a DTD (<!DOCTYPE>); DTDs and entities are refused".to_string()
-                }
-                XmlErrorKind::TooManyNodes => {
-                    format!("more than {MAX_NODES} XML nodes; not parsed")
-                }
-                _ => format!("malformed XML: {e}"),
-            };
-            return Err(XmlError {
-                kind,
-                line: pos.row,
-                column: pos.col,
-                message,
-            });
-        }
-    };
-    let lines = LineIndex::new(&prepared);
-    let root = doc.root_element();
-    let mut secrets = Vec::new();
-    let root = convert(root, &lines, 1, &mut secrets)?;
-    Ok(ParsedXml { root, secrets })
+    Builder::new(&prepared).run()
 }
 
-/// `configuration/…/add[@name='x']/processModel` for a node (built only when a secret is found).
-fn element_path(node: roxmltree::Node<'_, '_>) -> String {
-    let mut parts: Vec<String> = node
-        .ancestors()
-        .filter(|n| n.is_element())
-        .map(|n| {
-            let name = n.tag_name().name();
+/// The state of one pass: the open elements, the finished root, the secrets found.
+struct Builder<'a> {
+    src: &'a str,
+    lines: LineCounter<'a>,
+    open: Vec<XmlElement>,
+    root: Option<XmlElement>,
+    nodes: u32,
+    secrets: Vec<FoundSecret>,
+    /// Scratch for one start tag's attributes: (name, line, value as written, normalised).
+    raw_attrs: Vec<(&'a str, u32, std::borrow::Cow<'a, str>)>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(src: &'a str) -> Self {
+        Builder {
+            src,
+            lines: LineCounter::new(src),
+            open: Vec::new(),
+            root: None,
+            nodes: 0,
+            secrets: Vec::new(),
+            raw_attrs: Vec::new(),
+        }
+    }
+
+    fn run(mut self) -> Result<ParsedXml, XmlError> {
+        use quick_xml::events::Event;
+        let mut reader = quick_xml::Reader::from_str(self.src);
+        loop {
+            let event = match reader.read_event() {
+                Ok(e) => e,
+                Err(e) => {
+                    let pos = usize::try_from(reader.error_position()).unwrap_or(0);
+                    return Err(self.malformed(pos, &e.to_string()));
+                }
+            };
+            match event {
+                Event::Start(e) => {
+                    let el = self.element(&e)?;
+                    self.open.push(el);
+                }
+                Event::Empty(e) => {
+                    let el = self.element(&e)?;
+                    self.close(el);
+                }
+                Event::End(_) => {
+                    // The reader has checked that the name matches the open tag.
+                    if let Some(el) = self.open.pop() {
+                        self.close(el);
+                    }
+                }
+                Event::Text(t) => {
+                    self.count_node(self.offset(&t))?;
+                    if self.open.is_empty() {
+                        if let Some(i) = t.bytes().position(|b| !b.is_ascii_whitespace()) {
+                            let pos = self.offset(&t) + i;
+                            return Err(self.malformed(pos, "text outside the root element"));
+                        }
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    let pos = self.offset(&r);
+                    let known = if r.is_char_ref() {
+                        matches!(r.resolve_char_ref(), Ok(Some(_)))
+                    } else {
+                        matches!(&*r, "lt" | "gt" | "amp" | "apos" | "quot")
+                    };
+                    if !known {
+                        let name = &*r;
+                        return Err(self.malformed(pos, &format!("unknown entity '&{name};'")));
+                    }
+                    if self.open.is_empty() {
+                        return Err(self.malformed(pos, "text outside the root element"));
+                    }
+                }
+                Event::CData(c) => {
+                    self.count_node(self.offset(&c))?;
+                    if self.open.is_empty() {
+                        return Err(
+                            self.malformed(self.offset(&c), "CDATA outside the root element")
+                        );
+                    }
+                }
+                Event::Comment(c) => self.count_node(self.offset(&c))?,
+                Event::PI(p) => self.count_node(self.offset(&p))?,
+                Event::Decl(_) => {}
+                Event::DocType(d) => {
+                    let pos = self.offset(&d);
+                    return Err(XmlError {
+                        kind: XmlErrorKind::Dtd,
+                        line: self.lines.line(pos),
+                        column: self.column(pos),
+                        message: "the file has a DTD (<!DOCTYPE>); DTDs and entities are refused"
+                            .to_string(),
+                    });
+                }
+                Event::Eof => break,
+            }
+        }
+        if let Some(el) = self.open.last() {
+            // Point at the element left open: that is where the fix goes.
+            let ends = self.lines.line(self.src.len());
+            let message = format!(
+                "<{}> is never closed (the file ends on line {ends} first)",
+                el.name
+            );
+            return Err(XmlError {
+                line: el.line,
+                column: 1,
+                ..self.malformed(self.src.len(), &message)
+            });
+        }
+        match self.root {
+            Some(root) => Ok(ParsedXml {
+                root,
+                secrets: self.secrets,
+            }),
+            None => Err(self.malformed(self.src.len(), "no root element")),
+        }
+    }
+
+    /// Byte offset of a slice the reader borrowed from the text (0 if it did not).
+    fn offset(&self, part: &str) -> usize {
+        let (base, at) = (self.src.as_ptr() as usize, part.as_ptr() as usize);
+        if at >= base && at <= base + self.src.len() {
+            at - base
+        } else {
+            0
+        }
+    }
+
+    fn column(&self, pos: usize) -> u32 {
+        let pos = pos.min(self.src.len());
+        let start = self.src[..pos].rfind('\n').map_or(0, |i| i + 1);
+        let col = self.src.get(start..pos).map_or(0, |s| s.chars().count());
+        u32::try_from(col + 1).unwrap_or(u32::MAX)
+    }
+
+    fn malformed(&self, pos: usize, what: &str) -> XmlError {
+        XmlError {
+            kind: XmlErrorKind::Malformed,
+            line: self.lines.line(pos),
+            column: self.column(pos),
+            message: format!("malformed XML: {what}"),
+        }
+    }
+
+    fn count_node(&mut self, pos: usize) -> Result<(), XmlError> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Err(XmlError {
+                kind: XmlErrorKind::TooManyNodes,
+                line: self.lines.line(pos),
+                column: self.column(pos),
+                message: format!("more than {MAX_NODES} XML nodes; not parsed"),
+            });
+        }
+        Ok(())
+    }
+
+    /// A finished element goes to its parent, or becomes the root.
+    fn close(&mut self, el: XmlElement) {
+        match self.open.last_mut() {
+            Some(parent) => parent.children.push(el),
+            None => self.root = Some(el),
+        }
+    }
+
+    /// Reads one start tag into an element (no children yet), hiding secrets on the way.
+    fn element(&mut self, e: &quick_xml::events::BytesStart<'a>) -> Result<XmlElement, XmlError> {
+        let pos = self.offset(e.name().as_ref()).saturating_sub(1);
+        let line = self.lines.line(pos);
+        self.count_node(pos)?;
+        if self.open.len() + 1 > MAX_DEPTH {
+            return Err(XmlError {
+                kind: XmlErrorKind::TooDeep,
+                line,
+                column: 1,
+                message: format!("elements nested deeper than {MAX_DEPTH} levels; not parsed"),
+            });
+        }
+        if self.open.is_empty() && self.root.is_some() {
+            return Err(self.malformed(pos, "a second root element"));
+        }
+        let name = intern(self.text_of(e.local_name().into_inner(), pos)?);
+        self.raw_attrs.clear();
+        // Duplicates are checked below on the few names of this tag (the reader's own check
+        // allocates for every element).
+        for a in e.attributes().with_checks(false) {
+            let a = a.map_err(|err| self.malformed(pos, &err.to_string()))?;
+            let key = a.key.as_ref();
+            if key == "xmlns" || key.starts_with("xmlns:") {
+                continue;
+            }
+            let at = self.offset(key);
+            let aname = self.text_of(a.key.local_name().into_inner(), at)?;
+            let value = match a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|err| self.malformed(at, &err.to_string()))?
+            {
+                std::borrow::Cow::Borrowed(v) => std::borrow::Cow::Borrowed(self.text_of(v, at)?),
+                std::borrow::Cow::Owned(v) => std::borrow::Cow::Owned(v),
+            };
+            let aline = self.lines.line(at);
+            if self.raw_attrs.iter().any(|(n, _, _)| *n == aname) {
+                return Err(self.malformed(at, &format!("attribute '{aname}' appears twice")));
+            }
+            self.raw_attrs.push((aname, aline, value));
+        }
+        let raw_attrs = std::mem::take(&mut self.raw_attrs);
+        // `<add key="SmtpPassword" value="…"/>`: the value is a secret because of the key.
+        let secret_value = raw_attrs
+            .iter()
+            .any(|(n, _, v)| n.eq_ignore_ascii_case("key") && super::redact::is_secret_key(v));
+        let mut attrs = Vec::with_capacity(raw_attrs.len());
+        for (aname, aline, raw) in &raw_attrs {
+            let (aname, aline, raw) = (*aname, *aline, &**raw);
+            let secret = |this: &mut Self| {
+                this.secrets.push(FoundSecret {
+                    line: aline,
+                    element_path: this.element_path(&name, &raw_attrs),
+                    attribute: aname.to_string(),
+                })
+            };
+            let is_password = aname.eq_ignore_ascii_case("password");
+            let value: Name = if (!is_password && super::redact::is_secret_attribute(aname))
+                || (secret_value && aname.eq_ignore_ascii_case("value"))
+            {
+                if super::redact::is_plain_secret(raw) {
+                    secret(self);
+                    Name::Borrowed(PLAINTEXT_MARK)
+                } else {
+                    intern_value(raw)
+                }
+            } else if is_password {
+                match classify_secret(raw) {
+                    SecretForm::Empty => Name::Borrowed(""),
+                    SecretForm::Encrypted(provider) => {
+                        Name::Owned(format!("[enc:{provider}:…:enc]"))
+                    }
+                    SecretForm::Plaintext => {
+                        secret(self);
+                        Name::Borrowed(PLAINTEXT_MARK)
+                    }
+                }
+            } else if super::redact::may_hold_secret(raw) {
+                match redact_connection_string(raw) {
+                    Some(redacted) => {
+                        secret(self);
+                        Name::Owned(redacted)
+                    }
+                    None => intern_value(raw),
+                }
+            } else {
+                intern_value(raw)
+            };
+            attrs.push(XmlAttr {
+                name: intern(aname),
+                value,
+                line: aline,
+            });
+        }
+        self.raw_attrs = raw_attrs;
+        Ok(XmlElement {
+            name,
+            attrs,
+            children: Vec::new(),
+            line,
+        })
+    }
+
+    /// A name the reader borrowed from the text, with the text's lifetime.
+    fn text_of(&self, part: &str, pos: usize) -> Result<&'a str, XmlError> {
+        let at = self.offset(part);
+        self.src
+            .get(at..at + part.len())
+            .filter(|s| s.as_ptr() == part.as_ptr())
+            .ok_or_else(|| self.malformed(pos, "a name that is not text"))
+    }
+
+    /// `configuration/…/add[@name='x']/processModel` for the element being read (built only
+    /// when a secret is found).
+    fn element_path(&self, name: &str, attrs: &[(&str, u32, std::borrow::Cow<'_, str>)]) -> String {
+        fn step<'v>(name: &str, mut find: impl FnMut(&str) -> Option<&'v str>) -> String {
             match ["name", "path", "value"]
                 .iter()
-                .find_map(|k| n.attribute(*k).map(|v| (k, v)))
+                .find_map(|k| find(k).map(|v| (k, v)))
             {
                 Some((k, v)) => format!("{name}[@{k}='{v}']"),
                 None => name.to_string(),
             }
-        })
-        .collect();
-    parts.reverse();
-    parts.join("/")
-}
-
-fn convert(
-    node: roxmltree::Node<'_, '_>,
-    lines: &LineIndex,
-    depth: usize,
-    secrets: &mut Vec<FoundSecret>,
-) -> Result<XmlElement, XmlError> {
-    let line = lines.line(node.range().start);
-    if depth > MAX_DEPTH {
-        return Err(XmlError {
-            kind: XmlErrorKind::TooDeep,
-            line,
-            column: 1,
-            message: format!("elements nested deeper than {MAX_DEPTH} levels; not parsed"),
-        });
+        }
+        let mut parts: Vec<String> = self
+            .open
+            .iter()
+            .map(|el| step(&el.name, |k| el.attr_value(k)))
+            .collect();
+        parts.push(step(name, |k| {
+            attrs.iter().find(|(n, _, _)| *n == k).map(|(_, _, v)| &**v)
+        }));
+        parts.join("/")
     }
-    let name = intern(node.tag_name().name());
-    let mut attrs = Vec::with_capacity(node.attributes().len());
-    // `<add key="SmtpPassword" value="…"/>`: the value is a secret because of the key.
-    let secret_value = node
-        .attributes()
-        .any(|a| a.name().eq_ignore_ascii_case("key") && super::redact::is_secret_key(a.value()));
-    for a in node.attributes() {
-        let aname = a.name();
-        let aline = lines.line(a.range().start);
-        let raw = a.value();
-        let whole_secret = (super::redact::is_secret_attribute(aname)
-            && !aname.eq_ignore_ascii_case("password"))
-            || (secret_value && aname.eq_ignore_ascii_case("value"));
-        let value: Name = if whole_secret {
-            if super::redact::is_plain_secret(raw) {
-                secrets.push(FoundSecret {
-                    line: aline,
-                    element_path: element_path(node),
-                    attribute: aname.to_string(),
-                });
-                Name::Borrowed(PLAINTEXT_MARK)
-            } else {
-                intern_value(raw)
-            }
-        } else if aname.eq_ignore_ascii_case("password") {
-            match classify_secret(raw) {
-                SecretForm::Empty => Name::Borrowed(""),
-                SecretForm::Encrypted(provider) => Name::Owned(format!("[enc:{provider}:…:enc]")),
-                SecretForm::Plaintext => {
-                    secrets.push(FoundSecret {
-                        line: aline,
-                        element_path: element_path(node),
-                        attribute: aname.to_string(),
-                    });
-                    Name::Borrowed(PLAINTEXT_MARK)
-                }
-            }
-        } else if super::redact::may_hold_secret(raw) {
-            match redact_connection_string(raw) {
-                Some(redacted) => {
-                    secrets.push(FoundSecret {
-                        line: aline,
-                        element_path: element_path(node),
-                        attribute: aname.to_string(),
-                    });
-                    Name::Owned(redacted)
-                }
-                None => intern_value(raw),
-            }
-        } else {
-            intern_value(raw)
-        };
-        attrs.push(XmlAttr {
-            name: intern(aname),
-            value,
-            line: aline,
-        });
-    }
-    let n_children = node.children().filter(|c| c.is_element()).count();
-    let mut children = Vec::with_capacity(n_children);
-    for c in node.children().filter(|c| c.is_element()) {
-        children.push(convert(c, lines, depth + 1, secrets)?);
-    }
-    Ok(XmlElement {
-        name,
-        attrs,
-        children,
-        line,
-    })
 }
 
 /// How a secret attribute value looks.
@@ -569,6 +728,46 @@ mod tests {
             .unwrap();
         assert_eq!(e.kind, XmlErrorKind::Malformed);
         assert_eq!(e.line, 3);
+    }
+
+    #[test]
+    fn what_a_conforming_parser_refuses_is_refused() {
+        let cases = [
+            ("<configuration>\n<a>\n</configuration>", 3),
+            ("<configuration><a x=\"1\" x=\"2\"/></configuration>", 1),
+            ("<configuration><a x=1/></configuration>", 1),
+            ("<configuration>\n&nbsp;</configuration>", 2),
+            ("<configuration/>\n<second/>", 2),
+            ("<configuration/>\ntrailing text", 2),
+            ("<configuration>\n<open>\n", 2),
+            ("<configuration><a x=\"&bogus;\"/></configuration>", 1),
+            ("   ", 1),
+        ];
+        for (text, line) in cases {
+            let e = parse(text)
+                .err()
+                .unwrap_or_else(|| panic!("accepted: {text:?}"));
+            assert_eq!(e.kind, XmlErrorKind::Malformed, "{text:?}: {e:?}");
+            assert_eq!(e.line, line, "{text:?}: {e:?}");
+            assert!(e.message.starts_with("malformed XML: "), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn namespaces_entities_and_whitespace_read_as_iis_reads_them() {
+        let p = parse(
+            "<?xml version=\"1.0\"?>\r\n<!-- c --><configuration xmlns=\"urn:x\" \
+             xmlns:xdt=\"http://schemas.microsoft.com/XML-Document-Transform\">\
+             <add xdt:Transform=\"Insert\" value=\"a&amp;b &#65;\" multi=\"one\r\ntwo\tthree\"/>\
+             <![CDATA[ignored]]><?pi ignored?>text &lt; too</configuration>",
+        )
+        .unwrap();
+        assert!(p.root.attrs.is_empty(), "{:?}", p.root.attrs);
+        let add = &p.root.children[0];
+        assert_eq!(add.attr_value("Transform"), Some("Insert"));
+        assert_eq!(add.attr_value("value"), Some("a&b A"));
+        assert_eq!(add.attr_value("multi"), Some("one two three"));
+        assert_eq!(p.root.line, 2);
     }
 
     #[test]

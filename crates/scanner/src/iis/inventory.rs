@@ -238,7 +238,7 @@ fn pick(name: &str, chain: &Chain<'_>, default: Option<&'static str>) -> Option<
             return Some(Value::new(a.value.clone(), Origin::file(path, a.line)));
         }
     }
-    default.map(|d| Value::new(d, Origin::SchemaDefault))
+    default.map(Value::schema_default)
 }
 
 fn pick_schema(name: &str, chain: &Chain<'_>, attrs: &[AttrSchema]) -> Value {
@@ -246,7 +246,7 @@ fn pick_schema(name: &str, chain: &Chain<'_>, attrs: &[AttrSchema]) -> Value {
         .iter()
         .find(|a| a.name == name)
         .and_then(|a| a.default);
-    pick(name, chain, default).unwrap_or_else(|| Value::new("", Origin::SchemaDefault))
+    pick(name, chain, default).unwrap_or_else(|| Value::schema_default(""))
 }
 
 pub(crate) fn build_pools(
@@ -453,7 +453,7 @@ pub(crate) fn build_sites(
             let mut site_chain: Chain<'_> = vec![(s, *path)];
             site_chain.extend(site_default_chain.iter().copied());
             let server_auto_start = pick("serverAutoStart", &site_chain, Some("true"))
-                .unwrap_or_else(|| Value::new("true", Origin::SchemaDefault));
+                .unwrap_or_else(|| Value::schema_default("true"));
 
             let site_app_defaults: Vec<(&XmlElement, &Arc<str>)> = s
                 .children_named("applicationDefaults")
@@ -534,7 +534,7 @@ pub(crate) fn build_sites(
                     application_pool: pick_schema("applicationPool", &app_chain, aa),
                     enabled_protocols: pick_schema("enabledProtocols", &app_chain, aa),
                     preload_enabled: pick_schema("preloadEnabled", &app_chain, aa),
-                    virtual_directories: vdirs,
+                    virtual_directories: shrunk(vdirs),
                     origin: Origin::file(path, a.line),
                     pool_idx: None,
                 });
@@ -543,8 +543,8 @@ pub(crate) fn build_sites(
                 name,
                 id,
                 server_auto_start,
-                bindings,
-                applications,
+                bindings: shrunk(bindings),
+                applications: shrunk(applications),
                 log_file,
                 origin: Origin::file(path, s.line),
             });
@@ -609,6 +609,14 @@ pub(crate) fn build_global_modules(
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A vector without spare room. A pushed-to vector of these large structs reserves four slots;
+/// most sites have one binding, one application and one virtual directory, so on a host with
+/// 100,000 sites the spare slots alone would take ~2.5 KB per site.
+fn shrunk<T>(mut v: Vec<T>) -> Vec<T> {
+    v.shrink_to_fit();
+    v
 }
 
 #[cfg(test)]

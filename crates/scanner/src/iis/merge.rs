@@ -13,7 +13,6 @@
 //!   `lockAllElementsExcept` set by a higher file, `lockItem`. A violation is a
 //!   [`ConfigIssue`] and the occurrence is not applied.
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -267,8 +266,8 @@ fn merge_cands(h: &HostConfig, t: &Target, section: &str, cands: Vec<Cand>) -> E
     let name = info.name.clone();
     let root_schema = sch.map(|s| &s.root);
     let root_name: Text = match root_schema {
-        Some(r) => Cow::Borrowed(r.name),
-        None => Cow::Owned(name.rsplit('/').next().unwrap_or(&name).to_string()),
+        Some(r) => Text::new_static(r.name),
+        None => Text::new(name.rsplit('/').next().unwrap_or(&name)),
     };
     let mut root = EffectiveElement::with_schema(root_name, root_schema);
     let mut ignored = Vec::new();
@@ -681,8 +680,8 @@ fn make_item(el: &XmlElement, cs: Option<&'static CollectionSchema>, ctx: &Ctx<'
             if let Some(def) = d.default {
                 if !attributes.iter().any(|x| x.name == d.name) {
                     attributes.push(Attribute {
-                        name: Cow::Borrowed(d.name),
-                        value: Value::new(def, Origin::SchemaDefault),
+                        name: Text::new_static(d.name),
+                        value: Value::schema_default(def),
                     });
                 }
             }
@@ -876,8 +875,8 @@ fn fill_defaults(el: &mut EffectiveElement, schema: &'static ElementSchema) {
         if let Some(d) = a.default {
             if !el.attributes.iter().any(|x| x.name == a.name) {
                 el.attributes.push(Attribute {
-                    name: Cow::Borrowed(a.name),
-                    value: Value::new(d, Origin::SchemaDefault),
+                    name: Text::new_static(a.name),
+                    value: Value::schema_default(d),
                 });
             }
         }
@@ -887,7 +886,7 @@ fn fill_defaults(el: &mut EffectiveElement, schema: &'static ElementSchema) {
             Some(i) => i,
             None => {
                 el.children.push(EffectiveElement::with_schema(
-                    Cow::Borrowed(cs.name),
+                    Text::new_static(cs.name),
                     Some(cs),
                 ));
                 el.children.len() - 1

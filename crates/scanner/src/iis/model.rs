@@ -1,6 +1,5 @@
 //! Public result types: values with provenance, effective sections, issues and errors.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -10,8 +9,8 @@ use serde::Serialize;
 use super::schema::{self, AttrKind, AttrSchema, CollectionSchema, ElementSchema, OverrideMode};
 use crate::snapshot::FileRole;
 
-/// Text that is usually a static schema name or default, owned otherwise.
-pub type Text = Cow<'static, str>;
+/// Text of the model: a static schema name or default, inline when short, shared when long.
+pub type Text = smol_str::SmolStr;
 
 /// Where a value comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -103,6 +102,14 @@ impl Value {
         Value {
             value: value.into(),
             origin,
+        }
+    }
+
+    /// A schema default (static text: nothing copied).
+    pub(crate) fn schema_default(value: &'static str) -> Self {
+        Value {
+            value: Text::new_static(value),
+            origin: Origin::SchemaDefault,
         }
     }
 
@@ -218,7 +225,7 @@ pub struct EffectiveElement {
 }
 
 static EMPTY_ELEMENT: EffectiveElement = EffectiveElement {
-    name: Cow::Borrowed(""),
+    name: Text::new_static(""),
     attributes: Vec::new(),
     children: Vec::new(),
     collection: Vec::new(),

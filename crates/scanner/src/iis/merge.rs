@@ -13,7 +13,7 @@
 //!   `lockAllElementsExcept` set by a higher file, `lockItem`. A violation is a
 //!   [`ConfigIssue`] and the occurrence is not applied.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::sync::Arc;
 
 use super::files::Instance;
@@ -184,9 +184,10 @@ fn gather(h: &HostConfig, t: &Target, sid: u32) -> Vec<Cand> {
 }
 
 /// What a merge depends on besides the host's files: the section, the occurrences on the path
-/// with how the target's application roots treat each, and the config path that issues name.
-/// Paths with equal keys have equal merged sections, so the merge is done once per key (most
-/// paths of a site only see the server-level occurrences).
+/// with how the target's application roots treat each, and — only for a merge that raised
+/// issues, whose texts quote it — the config path. Paths with equal keys have equal merged
+/// sections, so the merge is done once per key: most paths of a site, and on a large host most
+/// sites, only see the server-level occurrences and share one merge.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct MergeKey {
     sid: u32,
@@ -194,12 +195,12 @@ pub(crate) struct MergeKey {
     undeclared: Option<String>,
     /// (instance, rank, depth, ignored, inheritance stops above it, depth is an app root).
     cands: Vec<(u32, u32, u32, Option<IgnoredReason>, bool, bool)>,
-    /// The config path at the deepest occurrence (issues quote it).
-    config_path: String,
+    /// The config path at the deepest occurrence, for a merge with issues (`None`: any path).
+    config_path: Option<String>,
 }
 
 /// A merge's result, shared between the paths of one [`MergeKey`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Merged {
     element: Arc<EffectiveElement>,
     override_mode: OverrideModeAt,
@@ -211,10 +212,10 @@ pub(crate) struct Merged {
 pub(crate) fn compute(h: &HostConfig, t: &Target, section: &str) -> Effective {
     let (sid, info) = h.registry.info(section);
     let cands = sid.map(|sid| gather(h, t, sid)).unwrap_or_default();
-    let key = MergeKey {
+    let mut key = MergeKey {
         sid: sid.unwrap_or(u32::MAX),
         undeclared: sid.is_none().then(|| section.to_string()),
-        config_path: t.config_path_at(cands.iter().map(|c| c.depth).max().unwrap_or(0)),
+        config_path: None,
         cands: cands
             .iter()
             .map(|c| {
@@ -229,21 +230,27 @@ pub(crate) fn compute(h: &HostConfig, t: &Target, section: &str) -> Effective {
             })
             .collect(),
     };
-    let hit = h.merged.lock().ok().and_then(|m| m.get(&key).cloned());
-    let merged = match hit {
-        Some(m) => m,
+    let path_key = |key: &MergeKey| MergeKey {
+        config_path: Some(t.config_path_at(cands.iter().map(|c| c.depth).max().unwrap_or(0))),
+        ..key.clone()
+    };
+    let memo = |key: &MergeKey| h.merged.lock().ok().and_then(|m| m.get(key).cloned());
+    let merged = match memo(&key) {
+        Some(m) if m.issues.is_empty() => m,
+        // Same occurrences, but the issues name the path: a merge per config path.
+        Some(_) => {
+            key = path_key(&key);
+            memo(&key).unwrap_or_else(|| remember(h, key, merge_cands(h, t, section, &cands)))
+        }
         None => {
-            let e = merge_cands(h, t, section, cands);
-            let m = Arc::new(Merged {
-                element: e.element,
-                override_mode: e.override_mode,
-                ignored: e.ignored,
-                issues: e.issues,
-            });
-            if let Ok(mut memo) = h.merged.lock() {
-                memo.insert(key, Arc::clone(&m));
+            let m = merge_cands(h, t, section, &cands);
+            if m.issues.is_empty() {
+                remember(h, key, m)
+            } else {
+                let path_key = path_key(&key);
+                remember(h, key, m.clone());
+                remember(h, path_key, m)
             }
-            m
         }
     };
     Effective {
@@ -259,8 +266,16 @@ pub(crate) fn compute(h: &HostConfig, t: &Target, section: &str) -> Effective {
     }
 }
 
+fn remember(h: &HostConfig, key: MergeKey, merged: Merged) -> Arc<Merged> {
+    let merged = Arc::new(merged);
+    if let Ok(mut memo) = h.merged.lock() {
+        memo.insert(key, Arc::clone(&merged));
+    }
+    merged
+}
+
 /// The merge itself: `cands` applied in order on top of the schema defaults.
-fn merge_cands(h: &HostConfig, t: &Target, section: &str, cands: Vec<Cand>) -> Effective {
+fn merge_cands(h: &HostConfig, t: &Target, section: &str, cands: &[Cand]) -> Merged {
     let (_, info) = h.registry.info(section);
     let sch = info.schema;
     let name = info.name.clone();
@@ -277,7 +292,7 @@ fn merge_cands(h: &HostConfig, t: &Target, section: &str, cands: Vec<Cand>) -> E
     let allow_location = info.allow_location;
     let mut marks: Vec<ModeMark> = Vec::new();
 
-    for c in cands {
+    for &c in cands {
         let inst: &Instance = &h.instances[c.inst as usize];
         let file = &h.files[inst.file as usize];
         let origin = Origin::file(&file.path, inst.location_line.unwrap_or(inst.element.line));
@@ -369,14 +384,9 @@ fn merge_cands(h: &HostConfig, t: &Target, section: &str, cands: Vec<Cand>) -> E
             mode: default_mode,
             origin: default_origin,
         });
-    Effective {
-        site: Arc::clone(&t.names().site),
-        url_path: Arc::clone(&t.names().url_path),
-        config_path: Arc::clone(&t.names().config_path),
-        section: name,
-        known_section: sch.is_some(),
-        override_mode,
+    Merged {
         element: Arc::new(root),
+        override_mode,
         ignored,
         issues,
     }

@@ -474,7 +474,7 @@ fn nearest_collected(snapshot: &crate::snapshot::Snapshot, path: &str) -> String
 /// Indexed by (lower-cased site, key), so a host with 100,000 sites does not compare every
 /// path with every other.
 #[derive(Debug, Default)]
-pub(super) struct Reported(std::collections::HashMap<(String, String), Vec<String>>);
+pub(super) struct Reported(foldhash::HashMap<(String, String), Vec<String>>);
 
 impl Reported {
     pub(super) fn covers(&self, site: &str, url_path: &str, key: &str) -> bool {

@@ -20,9 +20,8 @@ pub struct HostContext<'a> {
     pub(crate) acl_folders: std::sync::OnceLock<Vec<super::acl::FolderFacts>>,
     /// [`HostContext::folder_sd`] answers by normalised folder path.
     #[allow(clippy::type_complexity)]
-    pub(crate) folder_sds: std::sync::Mutex<
-        std::collections::HashMap<String, Result<crate::acl::SecurityDescriptor, String>>,
-    >,
+    pub(crate) folder_sds:
+        std::sync::Mutex<foldhash::HashMap<String, Result<crate::acl::SecurityDescriptor, String>>>,
 }
 
 impl<'a> HostContext<'a> {

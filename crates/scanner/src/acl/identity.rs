@@ -58,13 +58,21 @@ pub fn stale_app_pool_sids<'a, S: AsRef<str>>(
     sids: impl IntoIterator<Item = &'a Sid>,
     pool_names: &[S],
 ) -> Vec<Sid> {
+    let candidates: Vec<&Sid> = sids
+        .into_iter()
+        .filter(|s| s.is_app_pool_account())
+        .collect();
+    if candidates.is_empty() {
+        // Most ACLs name no pool account: no pool SID to hash.
+        return Vec::new();
+    }
     let current: Vec<Sid> = pool_names
         .iter()
         .map(|p| app_pool_sid(p.as_ref()))
         .collect();
     let mut out: Vec<Sid> = Vec::new();
-    for s in sids {
-        if s.is_app_pool_account() && !current.contains(s) && !out.contains(s) {
+    for s in candidates {
+        if !current.contains(s) && !out.contains(s) {
             out.push(*s);
         }
     }

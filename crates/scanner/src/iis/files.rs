@@ -72,6 +72,11 @@ pub(crate) struct Registry {
     pub groups: HashSet<String>,
     pub decls: HashMap<String, SectionDecl>,
     ids: HashMap<String, u32>,
+    /// `ids` by lower-cased name, for the case-insensitive fallback; filled by
+    /// [`Registry::finalize`].
+    ids_lower: HashMap<String, u32>,
+    /// How many names `ids_lower` covers.
+    lower_covers: usize,
     names: Vec<String>,
     /// `infos[id]`, filled by [`Registry::finalize`].
     infos: Vec<SectionInfo>,
@@ -99,10 +104,15 @@ impl Registry {
     /// Section id by name: exact, then ASCII case-insensitive.
     pub fn id(&self, name: &str) -> Option<u32> {
         self.ids.get(name).copied().or_else(|| {
-            self.names
-                .iter()
-                .position(|n| n.eq_ignore_ascii_case(name))
-                .and_then(|p| u32::try_from(p).ok())
+            if self.lower_covers == self.names.len() {
+                self.ids_lower.get(&name.to_ascii_lowercase()).copied()
+            } else {
+                // Not finalized yet (files still being read).
+                self.names
+                    .iter()
+                    .position(|n| n.eq_ignore_ascii_case(name))
+                    .and_then(|p| u32::try_from(p).ok())
+            }
         })
     }
 
@@ -168,6 +178,14 @@ impl Registry {
     /// Resolves [`SectionInfo`] for every interned section (call after extraction).
     pub fn finalize(&mut self) {
         self.infos = self.names.iter().map(|n| self.make_info(n)).collect();
+        self.ids_lower = HashMap::with_capacity(self.names.len());
+        for (id, n) in self.names.iter().enumerate().rev() {
+            // The first name of a spelling wins, as in the scan it replaces.
+            if let Ok(id) = u32::try_from(id) {
+                self.ids_lower.insert(n.to_ascii_lowercase(), id);
+            }
+        }
+        self.lower_covers = self.names.len();
     }
 
     /// Section info for `name`: cached when the section occurs in some file.

@@ -202,6 +202,8 @@ pub(crate) struct MergeKey {
 /// A merge's result, shared between the paths of one [`MergeKey`].
 #[derive(Debug, Clone)]
 pub(crate) struct Merged {
+    section: Arc<str>,
+    known_section: bool,
     element: Arc<EffectiveElement>,
     override_mode: OverrideModeAt,
     ignored: Vec<Ignored>,
@@ -210,7 +212,28 @@ pub(crate) struct Merged {
 
 /// Computes the effective section `section` at target `t`.
 pub(crate) fn compute(h: &HostConfig, t: &Target, section: &str) -> Effective {
-    let (sid, info) = h.registry.info(section);
+    effective(t, &merged(h, t, section))
+}
+
+/// The answer at `t` for a merge done for it (or shared with it).
+pub(crate) fn effective(t: &Target, merged: &Merged) -> Effective {
+    Effective {
+        site: Arc::clone(&t.names().site),
+        url_path: Arc::clone(&t.names().url_path),
+        config_path: Arc::clone(&t.names().config_path),
+        section: Arc::clone(&merged.section),
+        known_section: merged.known_section,
+        override_mode: merged.override_mode.clone(),
+        element: Arc::clone(&merged.element),
+        ignored: merged.ignored.clone(),
+        issues: merged.issues.clone(),
+    }
+}
+
+/// The merge of `section` at target `t`, from the host's memo when a path with the same
+/// occurrences was merged before.
+pub(crate) fn merged(h: &HostConfig, t: &Target, section: &str) -> Arc<Merged> {
+    let (sid, _) = h.registry.info(section);
     let cands = sid.map(|sid| gather(h, t, sid)).unwrap_or_default();
     let mut key = MergeKey {
         sid: sid.unwrap_or(u32::MAX),
@@ -235,7 +258,7 @@ pub(crate) fn compute(h: &HostConfig, t: &Target, section: &str) -> Effective {
         ..key.clone()
     };
     let memo = |key: &MergeKey| h.merged.lock().ok().and_then(|m| m.get(key).cloned());
-    let merged = match memo(&key) {
+    match memo(&key) {
         Some(m) if m.issues.is_empty() => m,
         // Same occurrences, but the issues name the path: a merge per config path.
         Some(_) => {
@@ -252,17 +275,6 @@ pub(crate) fn compute(h: &HostConfig, t: &Target, section: &str) -> Effective {
                 remember(h, path_key, m)
             }
         }
-    };
-    Effective {
-        site: Arc::clone(&t.names().site),
-        url_path: Arc::clone(&t.names().url_path),
-        config_path: Arc::clone(&t.names().config_path),
-        section: Arc::clone(&info.name),
-        known_section: info.schema.is_some(),
-        override_mode: merged.override_mode.clone(),
-        element: Arc::clone(&merged.element),
-        ignored: merged.ignored.clone(),
-        issues: merged.issues.clone(),
     }
 }
 
@@ -385,6 +397,8 @@ fn merge_cands(h: &HostConfig, t: &Target, section: &str, cands: &[Cand]) -> Mer
             origin: default_origin,
         });
     Merged {
+        section: name,
+        known_section: sch.is_some(),
         element: Arc::new(root),
         override_mode,
         ignored,

@@ -202,19 +202,24 @@ pub struct HostConfig {
     targets: std::sync::Mutex<HashMap<String, PathHandle>>,
     /// Merged sections by what they depend on ([`merge::MergeKey`]): shared between paths.
     merged: std::sync::Mutex<HashMap<merge::MergeKey, std::sync::Arc<merge::Merged>>>,
+    /// Ids for sections no file declares (counting down from `u32::MAX`), so that answers about
+    /// them are kept per path like the others: a file without `<configSections>` (a bare
+    /// web.config, a trimmed applicationHost.config) declares none.
+    undeclared: std::sync::Mutex<HashMap<String, u32>>,
     /// [`HostConfig::location_urls`].
     location_urls: std::sync::OnceLock<HashMap<usize, Vec<String>>>,
 }
 
-/// A site path resolved once ([`HostConfig::path_handle`]), with the sections already asked
-/// about it (a handful per path: a list beats a map).
+/// A site path resolved once ([`HostConfig::path_handle`]), with the merges of the sections
+/// already asked about it (a handful per path: a list beats a map). The merges are shared with
+/// every path that sees the same occurrences, so a path keeps a pointer per section, not a copy.
 #[derive(Debug, Clone)]
 pub struct PathHandle {
     /// The site's index; `None` for a site the host does not have.
     site: Option<usize>,
     target: Arc<Target>,
     #[allow(clippy::type_complexity)]
-    answers: Arc<std::sync::Mutex<Vec<(u32, Arc<Effective>)>>>,
+    answers: Arc<std::sync::Mutex<Vec<(u32, Arc<merge::Merged>)>>>,
 }
 
 /// The configuration view of one site path: resolution done once, sections on demand.
@@ -406,6 +411,7 @@ impl HostConfig {
             global_modules: Vec::new(),
             targets: Default::default(),
             merged: Default::default(),
+            undeclared: Default::default(),
             location_urls: Default::default(),
         };
         host.build_inventory(&env, &mut issues);
@@ -774,23 +780,43 @@ impl HostConfig {
 
     /// The effective `section` at a path resolved by [`HostConfig::path_handle`].
     pub fn effective_on(&self, path: &PathHandle, section: &str) -> std::sync::Arc<Effective> {
-        let Some(sid) = self.registry.id(section) else {
+        let Some(sid) = self
+            .registry
+            .id(section)
+            .or_else(|| self.undeclared_id(section))
+        else {
             return std::sync::Arc::new(merge::compute(self, &path.target, section));
         };
-        let known = |answers: &[(u32, std::sync::Arc<Effective>)]| {
+        let known = |answers: &[(u32, Arc<merge::Merged>)]| {
             answers
                 .iter()
                 .find(|(id, _)| *id == sid)
-                .map(|(_, e)| std::sync::Arc::clone(e))
+                .map(|(_, m)| Arc::clone(m))
         };
-        if let Some(e) = path.answers.lock().ok().and_then(|a| known(&a)) {
-            return e;
+        let merged = match path.answers.lock().ok().and_then(|a| known(&a)) {
+            Some(m) => m,
+            None => {
+                let m = merge::merged(self, &path.target, section);
+                if let Ok(mut a) = path.answers.lock() {
+                    a.push((sid, Arc::clone(&m)));
+                }
+                m
+            }
+        };
+        // Built per call and dropped by the rule that asked: a 100,000-site host would
+        // otherwise keep one per path and section.
+        std::sync::Arc::new(merge::effective(&path.target, &merged))
+    }
+
+    /// The id [`HostConfig::effective_on`] keeps answers about an undeclared section under.
+    fn undeclared_id(&self, section: &str) -> Option<u32> {
+        let mut ids = self.undeclared.lock().ok()?;
+        if let Some(&id) = ids.get(section) {
+            return Some(id);
         }
-        let e = std::sync::Arc::new(merge::compute(self, &path.target, section));
-        if let Ok(mut a) = path.answers.lock() {
-            a.push((sid, std::sync::Arc::clone(&e)));
-        }
-        e
+        let id = u32::MAX - u32::try_from(ids.len()).ok()?;
+        ids.insert(section.to_string(), id);
+        Some(id)
     }
 
     /// The effective `section` at server level (applicationHost.config top level and

@@ -103,17 +103,26 @@ impl Registry {
 
     /// Section id by name: exact, then ASCII case-insensitive.
     pub fn id(&self, name: &str) -> Option<u32> {
-        self.ids.get(name).copied().or_else(|| {
-            if self.lower_covers == self.names.len() {
-                self.ids_lower.get(&name.to_ascii_lowercase()).copied()
-            } else {
-                // Not finalized yet (files still being read).
-                self.names
-                    .iter()
-                    .position(|n| n.eq_ignore_ascii_case(name))
-                    .and_then(|p| u32::try_from(p).ok())
-            }
-        })
+        self.exact_id(name).or_else(|| self.id_ignoring_case(name))
+    }
+
+    /// Section id by name as spelled.
+    pub fn exact_id(&self, name: &str) -> Option<u32> {
+        self.ids.get(name).copied()
+    }
+
+    /// Section id by name, ignoring ASCII case.
+    pub fn id_ignoring_case(&self, name: &str) -> Option<u32> {
+        // A short list is scanned faster than a name is lower-cased and hashed; before
+        // `finalize` (files still being read) the map does not cover every name yet.
+        if self.lower_covers == self.names.len() && self.names.len() > 16 {
+            self.ids_lower.get(&name.to_ascii_lowercase()).copied()
+        } else {
+            self.names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(name))
+                .and_then(|p| u32::try_from(p).ok())
+        }
     }
 
     pub fn name(&self, id: u32) -> &str {

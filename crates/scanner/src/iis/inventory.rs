@@ -93,12 +93,20 @@ pub struct LogFile {
     /// Notes about assumptions made while expanding the directory.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// `logExtFileFlags` read as flag names, once (sites inheriting `siteDefaults` share this
+    /// `LogFile`, and a rule asks for every site).
+    #[serde(skip)]
+    ext_flags: std::sync::OnceLock<Option<Vec<&'static str>>>,
 }
 
 impl LogFile {
     /// Whether `logExtFileFlags` contains `flag` (e.g. `HttpSubStatus`).
     pub fn has_ext_flag(&self, flag: &str) -> bool {
-        schema::flag_names(schema::LOG_EXT_FILE_FLAGS, &self.log_ext_file_flags.value)
+        self.ext_flags
+            .get_or_init(|| {
+                schema::flag_names(schema::LOG_EXT_FILE_FLAGS, &self.log_ext_file_flags.value)
+            })
+            .as_ref()
             .is_some_and(|v| v.iter().any(|f| f.eq_ignore_ascii_case(flag)))
     }
 }
@@ -568,6 +576,7 @@ fn log_file(chain: &Chain<'_>, env: &Env) -> LogFile {
         log_target_w3c: pick_schema("logTargetW3C", chain, la),
         local_time_rollover: pick_schema("localTimeRollover", chain, la),
         notes,
+        ext_flags: std::sync::OnceLock::new(),
     }
 }
 

@@ -233,7 +233,7 @@ pub(crate) fn effective(t: &Target, merged: &Merged) -> Effective {
 /// The merge of `section` at target `t`, from the host's memo when a path with the same
 /// occurrences was merged before.
 pub(crate) fn merged(h: &HostConfig, t: &Target, section: &str) -> Arc<Merged> {
-    let (sid, _) = h.registry.info(section);
+    let sid = h.registry.id(section);
     let cands = sid.map(|sid| gather(h, t, sid)).unwrap_or_default();
     let mut key = MergeKey {
         sid: sid.unwrap_or(u32::MAX),

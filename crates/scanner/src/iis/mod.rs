@@ -780,11 +780,7 @@ impl HostConfig {
 
     /// The effective `section` at a path resolved by [`HostConfig::path_handle`].
     pub fn effective_on(&self, path: &PathHandle, section: &str) -> std::sync::Arc<Effective> {
-        let Some(sid) = self
-            .registry
-            .id(section)
-            .or_else(|| self.undeclared_id(section))
-        else {
+        let Some(sid) = self.section_id(section) else {
             return std::sync::Arc::new(merge::compute(self, &path.target, section));
         };
         let known = |answers: &[(u32, Arc<merge::Merged>)]| {
@@ -808,10 +804,22 @@ impl HostConfig {
         std::sync::Arc::new(merge::effective(&path.target, &merged))
     }
 
-    /// The id [`HostConfig::effective_on`] keeps answers about an undeclared section under.
-    fn undeclared_id(&self, section: &str) -> Option<u32> {
+    /// The id [`HostConfig::effective_on`] keeps answers about `section` under: the registry's,
+    /// or one of its own for a section no file declares. A name met before as undeclared is
+    /// found before the registry's case-insensitive search (it has none there).
+    fn section_id(&self, section: &str) -> Option<u32> {
+        if let Some(id) = self.registry.exact_id(section) {
+            return Some(id);
+        }
+        let known = |ids: &HashMap<String, u32>| ids.get(section).copied();
+        if let Some(id) = self.undeclared.lock().ok().as_deref().and_then(known) {
+            return Some(id);
+        }
+        if let Some(id) = self.registry.id_ignoring_case(section) {
+            return Some(id);
+        }
         let mut ids = self.undeclared.lock().ok()?;
-        if let Some(&id) = ids.get(section) {
+        if let Some(id) = known(&ids) {
             return Some(id);
         }
         let id = u32::MAX - u32::try_from(ids.len()).ok()?;

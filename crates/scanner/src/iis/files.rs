@@ -73,10 +73,8 @@ pub(crate) struct Registry {
     pub decls: HashMap<String, SectionDecl>,
     ids: HashMap<String, u32>,
     /// `ids` by lower-cased name, for the case-insensitive fallback; filled by
-    /// [`Registry::finalize`].
+    /// [`Registry::finalize`] with `infos`.
     ids_lower: HashMap<String, u32>,
-    /// How many names `ids_lower` covers.
-    lower_covers: usize,
     names: Vec<String>,
     /// `infos[id]`, filled by [`Registry::finalize`].
     infos: Vec<SectionInfo>,
@@ -115,7 +113,8 @@ impl Registry {
     pub fn id_ignoring_case(&self, name: &str) -> Option<u32> {
         // A short list is scanned faster than a name is lower-cased and hashed; before
         // `finalize` (files still being read) the map does not cover every name yet.
-        if self.lower_covers == self.names.len() && self.names.len() > 16 {
+        let finalized = self.infos.len() == self.names.len();
+        if finalized && self.names.len() > 16 {
             self.ids_lower.get(&name.to_ascii_lowercase()).copied()
         } else {
             self.names
@@ -194,7 +193,6 @@ impl Registry {
                 self.ids_lower.insert(n.to_ascii_lowercase(), id);
             }
         }
-        self.lower_covers = self.names.len();
     }
 
     /// Section info for `name`: cached when the section occurs in some file.

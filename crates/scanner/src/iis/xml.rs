@@ -1,10 +1,11 @@
 //! XML reading: one configuration file text → an owned element tree with line numbers.
 //!
 //! `quick-xml` reads the text in one streaming pass (DTDs rejected, so no entity expansion and no
-//! XML bombs); this module builds the tree, checks well-formedness, bounds size, node count and nesting depth, tolerates a BOM and an
-//! `encoding="utf-16"` declaration (the collector already decoded the text), computes line
-//! numbers in O(log n) per node, and redacts secrets on the way in: a `password` attribute is
-//! stored as `[enc:<provider>:…:enc]` or as [`PLAINTEXT_MARK`], never as the password itself.
+//! XML bombs); this module builds the tree, checks well-formedness, bounds size, node count and
+//! nesting depth, tolerates a BOM and an `encoding="utf-16"` declaration (the collector already
+//! decoded the text), counts lines as the reader moves forward, and redacts secrets on the way
+//! in: a `password` attribute is stored as `[enc:<provider>:…:enc]` or as [`PLAINTEXT_MARK`],
+//! never as the password itself.
 
 /// Largest file text accepted (bytes): the applicationHost.config of a host with a few hundred
 /// thousand sites (100,000 sites take about 30 MB).
@@ -19,7 +20,8 @@ pub const MAX_NODES: u32 = 16_000_000;
 pub const PLAINTEXT_MARK: &str = super::redact::REDACTED;
 
 /// An element or attribute name or value: common ones are statics, short ones sit inline, and a
-/// clone of a long one shares it (the model copies these from file to merge to finding).
+/// clone of a long one shares it (the model copies these from file to merge to finding). The
+/// same type as the model's `Text` (which `xml` may not import: `model` imports `xml`).
 pub(crate) type Name = smol_str::SmolStr;
 
 fn intern(n: &str) -> Name {
@@ -357,7 +359,7 @@ struct Builder<'a> {
     root: Option<XmlElement>,
     nodes: u32,
     secrets: Vec<FoundSecret>,
-    /// Scratch for one start tag's attributes: (name, line, value as written, normalised).
+    /// Scratch for one start tag's attributes: (name, line, normalised value).
     raw_attrs: Vec<(&'a str, u32, std::borrow::Cow<'a, str>)>,
 }
 
@@ -403,11 +405,11 @@ impl<'a> Builder<'a> {
                     }
                 }
                 Event::Text(t) => {
-                    self.count_node(self.offset(&t))?;
+                    let at = self.offset(&t);
+                    self.count_node(at)?;
                     if self.open.is_empty() {
                         if let Some(i) = t.bytes().position(|b| !b.is_ascii_whitespace()) {
-                            let pos = self.offset(&t) + i;
-                            return Err(self.malformed(pos, "text outside the root element"));
+                            return Err(self.malformed(at + i, "text outside the root element"));
                         }
                     }
                 }
@@ -427,25 +429,21 @@ impl<'a> Builder<'a> {
                     }
                 }
                 Event::CData(c) => {
-                    self.count_node(self.offset(&c))?;
+                    let at = self.offset(&c);
+                    self.count_node(at)?;
                     if self.open.is_empty() {
-                        return Err(
-                            self.malformed(self.offset(&c), "CDATA outside the root element")
-                        );
+                        return Err(self.malformed(at, "CDATA outside the root element"));
                     }
                 }
                 Event::Comment(c) => self.count_node(self.offset(&c))?,
                 Event::PI(p) => self.count_node(self.offset(&p))?,
                 Event::Decl(_) => {}
                 Event::DocType(d) => {
-                    let pos = self.offset(&d);
-                    return Err(XmlError {
-                        kind: XmlErrorKind::Dtd,
-                        line: self.lines.line(pos),
-                        column: self.column(pos),
-                        message: "the file has a DTD (<!DOCTYPE>); DTDs and entities are refused"
-                            .to_string(),
-                    });
+                    return Err(self.error(
+                        XmlErrorKind::Dtd,
+                        self.offset(&d),
+                        "the file has a DTD (<!DOCTYPE>); DTDs and entities are refused".into(),
+                    ));
                 }
                 Event::Eof => break,
             }
@@ -482,31 +480,40 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// 1-based column in characters. Works on bytes: a reader's error position need not fall
+    /// on a character boundary, and slicing the text there would panic.
     fn column(&self, pos: usize) -> u32 {
-        let pos = pos.min(self.src.len());
-        let start = self.src[..pos].rfind('\n').map_or(0, |i| i + 1);
-        let col = self.src.get(start..pos).map_or(0, |s| s.chars().count());
-        u32::try_from(col + 1).unwrap_or(u32::MAX)
+        let bytes = &self.src.as_bytes()[..pos.min(self.src.len())];
+        let start = memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1);
+        let chars = bytes[start..]
+            .iter()
+            .filter(|b| (**b & 0xC0) != 0x80)
+            .count();
+        u32::try_from(chars + 1).unwrap_or(u32::MAX)
+    }
+
+    fn error(&self, kind: XmlErrorKind, pos: usize, message: String) -> XmlError {
+        XmlError {
+            kind,
+            line: self.lines.line(pos),
+            column: self.column(pos),
+            message,
+        }
     }
 
     fn malformed(&self, pos: usize, what: &str) -> XmlError {
-        XmlError {
-            kind: XmlErrorKind::Malformed,
-            line: self.lines.line(pos),
-            column: self.column(pos),
-            message: format!("malformed XML: {what}"),
-        }
+        self.error(
+            XmlErrorKind::Malformed,
+            pos,
+            format!("malformed XML: {what}"),
+        )
     }
 
     fn count_node(&mut self, pos: usize) -> Result<(), XmlError> {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
-            return Err(XmlError {
-                kind: XmlErrorKind::TooManyNodes,
-                line: self.lines.line(pos),
-                column: self.column(pos),
-                message: format!("more than {MAX_NODES} XML nodes; not parsed"),
-            });
+            let message = format!("more than {MAX_NODES} XML nodes; not parsed");
+            return Err(self.error(XmlErrorKind::TooManyNodes, pos, message));
         }
         Ok(())
     }
@@ -759,6 +766,16 @@ mod tests {
             assert_eq!(e.line, line, "{text:?}: {e:?}");
             assert!(e.message.starts_with("malformed XML: "), "{e:?}");
         }
+    }
+
+    #[test]
+    fn columns_count_characters_and_never_split_one() {
+        let b = Builder::new("<a>\n  éé<b/>");
+        assert_eq!(b.column(6), 3);
+        assert_eq!(b.column(10), 5);
+        // Inside the second 'é' (a reader's position need not be a character boundary).
+        assert_eq!(b.column(9), 5);
+        assert_eq!(b.column(usize::MAX), 9);
     }
 
     #[test]
